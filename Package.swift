@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Marginalia",
+    platforms: [.macOS(.v13), .iOS(.v16)],
+    products: [
+        .library(name: "Marginalia", targets: ["Marginalia"]),
+        .executable(name: "marginalia", targets: ["marginalia-cli"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "Marginalia",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            plugins: [.plugin(name: "EmbedMigrations")]
+        ),
+        .executableTarget(
+            name: "marginalia-cli",
+            dependencies: [
+                "Marginalia",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .testTarget(
+            name: "MarginaliaTests",
+            dependencies: [
+                "Marginalia",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["Marginalia"]
+        ),
+    ]
+)

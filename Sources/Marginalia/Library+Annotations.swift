@@ -1,0 +1,357 @@
+import Foundation
+import GRDB
+
+/// How a new annotation finds its passage.
+public enum AnchorRequest: Sendable, Hashable {
+    /// The exact text, told apart from other occurrences by the text just before and after it.
+    case quote(exact: String, prefix: String = "", suffix: String = "")
+    /// Code-point offsets in the document's current text, end exclusive.
+    case position(start: Int, end: Int)
+    /// No passage: a page note, or a note on the whole document.
+    case none
+}
+
+/// What a new annotation is made of.
+public struct AnnotationDraft: Sendable {
+    /// The document: an id, a unique prefix, a slug or its exact title.
+    public var document: String
+    public var anchor: AnchorRequest
+    /// A printed page locator (`202`, `pp. 202-03`, `xii`, `Location 1234`).
+    public var page: String?
+    public var note: String?
+    public var tags: [String]
+    /// Shared unless the reader says otherwise.
+    public var visibility: Visibility
+    public var replyTo: String?
+    public var motivation: Motivation?
+    public var color: String?
+
+    public init(
+        document: String, anchor: AnchorRequest = .none, page: String? = nil, note: String? = nil,
+        tags: [String] = [], visibility: Visibility = .shared, replyTo: String? = nil,
+        motivation: Motivation? = nil, color: String? = nil
+    ) {
+        self.document = document
+        self.anchor = anchor
+        self.page = page
+        self.note = note
+        self.tags = tags
+        self.visibility = visibility
+        self.replyTo = replyTo
+        self.motivation = motivation
+        self.color = color
+    }
+}
+
+/// What a new personal note is made of.
+public struct NoteDraft: Sendable {
+    public var body: String
+    public var title: String?
+    /// The document the note is about, if any.
+    public var document: String?
+    public var tags: [String]
+    /// Private unless the reader says otherwise.
+    public var visibility: Visibility
+
+    public init(
+        body: String, title: String? = nil, document: String? = nil, tags: [String] = [],
+        visibility: Visibility = .private
+    ) {
+        self.body = body
+        self.title = title
+        self.document = document
+        self.tags = tags
+        self.visibility = visibility
+    }
+}
+
+extension Library {
+    /// The longest quote an annotation may carry, in code points.
+    public static let maximumQuoteLength = 10_000
+
+    /// Creates an annotation on a passage or page of a document.
+    ///
+    /// A quote must occur in the document's current text; when it occurs more
+    /// than once, `prefix`/`suffix` must single one out. The stored target
+    /// carries the quote with 32 code points of context, its position, and the
+    /// page locator when one is given.
+    public func annotate(_ draft: AnnotationDraft) throws -> Annotation {
+        let page = try draft.page.map(Self.parsePage)
+        let note = draft.note.map(TextNormalizer.normalize)
+        let tags = try Self.validTags(draft.tags)
+        if let color = draft.color, !Self.isValidColor(color) {
+            throw MarginaliaError.invalidInput("'\(color)' is not a colour; use a name such as yellow or a hex value such as #ffd54f")
+        }
+        if case .none = draft.anchor, page == nil, note?.isEmpty ?? true {
+            throw MarginaliaError.invalidInput("an annotation needs a passage (--quote or --at), a page (--page) or a note (--note)")
+        }
+        return try write { transaction in
+            let db = transaction.db
+            let documentID = try Self.resolve(draft.document, as: .document, in: db)
+            let document = try Document.fetchOne(db, key: documentID)!
+            if document.deleted { throw MarginaliaError.deleted(id: documentID) }
+            let replyTo = try draft.replyTo.map { try Self.resolve($0, as: .annotation, in: db) }
+            let target = try Self.target(for: draft.anchor, page: page, document: document, in: db)
+
+            let motivation =
+                draft.motivation
+                ?? (replyTo != nil ? .replying : (note?.isEmpty == false ? .commenting : (target.quote == nil ? .bookmarking : .highlighting)))
+            var registers: [String: JSONValue] = [
+                Field.document: .string(documentID),
+                Field.target: target.jsonValue,
+                Field.motivation: .string(motivation.rawValue),
+                Field.visibility: .string(draft.visibility.rawValue),
+                Field.deleted: false,
+            ]
+            if let replyTo { registers[Field.replyTo] = .string(replyTo) }
+            if let color = draft.color { registers[Field.color] = .string(color.lowercased()) }
+            let id = Identifier.newEntityID()
+            try transaction.record(
+                .annotation, id,
+                .create(
+                    registers: registers,
+                    texts: note.flatMap { $0.isEmpty ? nil : [Field.body: $0] } ?? [:],
+                    sets: tags.isEmpty ? [:] : [Field.tags: tags.map(JSONValue.string)]))
+            try transaction.flush()
+            return try Self.annotation(id, in: db)
+        }
+    }
+
+    /// Creates a free-standing note.
+    public func addNote(_ draft: NoteDraft) throws -> Note {
+        let body = TextNormalizer.normalize(draft.body)
+        guard !body.allSatisfy(\.isWhitespace) else { throw MarginaliaError.invalidInput("the note is empty") }
+        let tags = try Self.validTags(draft.tags)
+        let title = draft.title?.trimmed
+        return try write { transaction in
+            let db = transaction.db
+            let documentID = try draft.document.map { try Self.resolve($0, as: .document, in: db) }
+            var registers: [String: JSONValue] = [
+                Field.visibility: .string(draft.visibility.rawValue),
+                Field.deleted: false,
+            ]
+            if let title, !title.isEmpty { registers[Field.title] = .string(title) }
+            if let documentID { registers[Field.document] = .string(documentID) }
+            let id = Identifier.newEntityID()
+            try transaction.record(
+                .note, id,
+                .create(
+                    registers: registers, texts: [Field.body: body],
+                    sets: tags.isEmpty ? [:] : [Field.tags: tags.map(JSONValue.string)]))
+            try transaction.flush()
+            return try Self.note(id, in: db)
+        }
+    }
+
+    /// The note text of an annotation or note, as it stands (empty when it has none).
+    public func noteText(of reference: String) throws -> String {
+        try read { db in
+            let (id, kind) = try Self.resolve(reference, in: db)
+            return try Self.bodyState(id: id, kind: kind, in: db).current?.value ?? ""
+        }
+    }
+
+    /// Replaces the note text of an annotation or note (all its current
+    /// revisions, so an open conflict is settled by this text).
+    ///
+    /// - Returns: false when the text was already this, and nothing was written.
+    @discardableResult
+    public func edit(_ reference: String, note: String? = nil, title: String? = nil) throws -> Bool {
+        let note = note.map(TextNormalizer.normalize)
+        return try write { transaction in
+            let db = transaction.db
+            let (id, kind) = try Self.resolve(reference, in: db)
+            guard kind != .document else {
+                throw MarginaliaError.invalidInput("\(reference) is a document; edit annotations and notes")
+            }
+            let state = try Materializer.state(of: id, kind: kind, in: db)
+            if state.isDeleted { throw MarginaliaError.deleted(id: id) }
+            var changed = false
+            if let note {
+                let heads = state.text(Field.body)?.heads ?? []
+                if kind == .note, note.allSatisfy(\.isWhitespace) {
+                    throw MarginaliaError.invalidInput("a note cannot be empty; `marginalia rm \(reference)` deletes it")
+                }
+                if !(heads.count == 1 && heads[0].value == note) && !(heads.isEmpty && note.isEmpty) {
+                    try transaction.record(kind, id, .write(field: Field.body, value: note, replaces: heads.map(\.id)))
+                    changed = true
+                }
+            }
+            if let title = title?.trimmed {
+                guard kind == .note else { throw MarginaliaError.invalidInput("only notes have titles") }
+                if state.string(Field.title) ?? "" != title {
+                    try transaction.record(kind, id, .set(field: Field.title, value: title.isEmpty ? .null : .string(title)))
+                    changed = true
+                }
+            }
+            return changed
+        }
+    }
+
+    /// Adds and removes tags of an annotation or note.
+    ///
+    /// A remove names the adds it has seen, so a tag that another replica adds
+    /// concurrently survives it.
+    ///
+    /// - Returns: the tags afterwards.
+    @discardableResult
+    public func retag(_ reference: String, adding: [String] = [], removing: [String] = []) throws -> [String] {
+        let adding = try Self.validTags(adding)
+        let removing = try Self.validTags(removing)
+        return try write { transaction in
+            let db = transaction.db
+            let (id, kind) = try Self.resolve(reference, in: db)
+            guard kind != .document else { throw MarginaliaError.invalidInput("documents have no tags; tag annotations and notes") }
+            let state = try Materializer.state(of: id, kind: kind, in: db)
+            let present = Set(state.set(Field.tags).compactMap(\.stringValue))
+            let toAdd = adding.filter { !present.contains($0) }
+            let toRemove = removing.filter { present.contains($0) && !adding.contains($0) }
+            if !toAdd.isEmpty {
+                try transaction.record(kind, id, .add(field: Field.tags, elements: toAdd.map(JSONValue.string)))
+            }
+            if !toRemove.isEmpty {
+                let observed = toRemove.flatMap { state.sets[Field.tags]?.liveAdds(of: .string($0)) ?? [] }
+                try transaction.record(
+                    kind, id,
+                    .remove(field: Field.tags, elements: toRemove.map(JSONValue.string), observed: observed.sorted()))
+            }
+            return present.union(toAdd).subtracting(toRemove).sorted()
+        }
+    }
+
+    /// Deletes an item (a tombstone: it stays in history and `restore` brings it back).
+    ///
+    /// - Returns: false when it was deleted already.
+    @discardableResult
+    public func delete(_ reference: String) throws -> Bool {
+        try setDeleted(reference, true)
+    }
+
+    /// Undeletes an item.
+    ///
+    /// - Returns: false when it was not deleted.
+    @discardableResult
+    public func restore(_ reference: String) throws -> Bool {
+        try setDeleted(reference, false)
+    }
+
+    private func setDeleted(_ reference: String, _ deleted: Bool) throws -> Bool {
+        try write { transaction in
+            let (id, kind) = try Self.resolve(reference, in: transaction.db)
+            let state = try Materializer.state(of: id, kind: kind, in: transaction.db)
+            guard state.isDeleted != deleted else { return false }
+            try transaction.record(kind, id, .set(field: Field.deleted, value: .bool(deleted)))
+            return true
+        }
+    }
+
+    // MARK: Helpers
+
+    static func annotation(_ id: String, in db: Database) throws -> Annotation {
+        guard var annotation = try Annotation.fetchOne(db, key: id) else {
+            throw MarginaliaError.notFound(kind: "annotation", reference: id)
+        }
+        annotation.tags = try tags(of: id, in: db)
+        return annotation
+    }
+
+    static func note(_ id: String, in db: Database) throws -> Note {
+        guard var note = try Note.fetchOne(db, key: id) else { throw MarginaliaError.notFound(kind: "note", reference: id) }
+        note.tags = try tags(of: id, in: db)
+        return note
+    }
+
+    static func tags(of id: String, in db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT tag FROM tags WHERE entity_id = ? ORDER BY tag", arguments: [id])
+    }
+
+    static func bodyState(id: String, kind: EntityKind, in db: Database) throws -> EntityState.TextField {
+        try Materializer.state(of: id, kind: kind, in: db).text(Field.body) ?? EntityState.TextField()
+    }
+
+    static func parsePage(_ text: String) throws -> PageLocator {
+        guard let page = PageLocator(parsing: text) else {
+            throw MarginaliaError.invalidInput(
+                "'\(text)' is not a page locator; write 202, 202-203, p. 12, xii or Location 1234-1240")
+        }
+        return page
+    }
+
+    static func validTags(_ tags: [String]) throws -> [String] {
+        var seen = Set<String>()
+        return try tags.compactMap { raw in
+            let tag = TextNormalizer.normalize(raw).trimmed
+            guard !tag.isEmpty, !tag.contains(where: { $0.isNewline || $0 == "," }), tag.count <= 100 else {
+                throw MarginaliaError.invalidInput(
+                    "'\(raw)' is not a tag; a tag is one line of up to 100 characters, without commas")
+            }
+            return seen.insert(tag).inserted ? tag : nil
+        }
+    }
+
+    static func isValidColor(_ color: String) -> Bool {
+        let named: Set<String> = ["yellow", "green", "blue", "pink", "purple", "orange", "red", "grey", "gray"]
+        if named.contains(color.lowercased()) { return true }
+        let hex = color.hasPrefix("#") ? color.dropFirst() : ""
+        return (hex.count == 6 || hex.count == 3) && hex.allSatisfy(\.isHexDigit)
+    }
+
+    /// Finds the passage an anchor request names in the document's current text.
+    static func target(
+        for anchor: AnchorRequest, page: PageLocator?, document: Document, in db: Database
+    ) throws -> AnnotationTarget {
+        guard let hash = document.currentText else {
+            switch anchor {
+            case .none:
+                return AnnotationTarget(page: page)
+            case .quote(let exact, let prefix, let suffix):
+                // A paper book: keep the reader's quote as written, with its page.
+                let quote = try validQuote(exact)
+                return AnnotationTarget(
+                    quote: TextQuoteSelector(
+                        exact: quote, prefix: TextNormalizer.normalize(prefix), suffix: TextNormalizer.normalize(suffix)),
+                    page: page)
+            case .position:
+                throw MarginaliaError.noText(document: document.id)
+            }
+        }
+        guard let content = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
+        else { throw MarginaliaError.corrupt("the text \(hash.prefix(12)) of document \(document.id) is missing") }
+        let text = CodePointText(content)
+        let position: TextPositionSelector
+        switch anchor {
+        case .none:
+            return AnnotationTarget(textHash: hash, page: page)
+        case .position(let start, let end):
+            guard start >= 0, end > start, end <= text.count else {
+                throw MarginaliaError.rangeOutOfText(start: start, end: end, length: text.count)
+            }
+            guard end - start <= maximumQuoteLength else { throw quoteTooLong(end - start) }
+            position = TextPositionSelector(start: start, end: end)
+        case .quote(let exact, let prefix, let suffix):
+            let quote = try validQuote(exact)
+            switch QuoteLocator.locate(
+                exact: quote, prefix: TextNormalizer.normalize(prefix), suffix: TextNormalizer.normalize(suffix), in: text)
+            {
+            case .unique(let found): position = found
+            case .ambiguous(let candidates): throw MarginaliaError.quoteAmbiguous(quote: quote, positions: candidates)
+            case .notFound(let closest): throw MarginaliaError.quoteNotFound(quote: quote, closest: closest?.text)
+            }
+        }
+        return AnnotationTarget(
+            textHash: hash, quote: QuoteLocator.quoteSelector(for: position, in: text), position: position, page: page)
+    }
+
+    static func validQuote(_ exact: String) throws -> String {
+        let quote = TextNormalizer.normalize(exact)
+        guard !quote.allSatisfy(\.isWhitespace) else { throw MarginaliaError.invalidInput("the quote is empty") }
+        let length = quote.unicodeScalars.count
+        guard length <= maximumQuoteLength else { throw quoteTooLong(length) }
+        return quote
+    }
+
+    static func quoteTooLong(_ length: Int) -> MarginaliaError {
+        .invalidInput(
+            "the passage is \(length) code points long; the limit is \(maximumQuoteLength): annotate a shorter passage")
+    }
+}

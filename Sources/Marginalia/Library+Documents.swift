@@ -1,0 +1,183 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// What a new document is made of.
+public struct DocumentDraft: Sendable {
+    public var title: String?
+    public var authors: [String]
+    public var url: String?
+    public var isbn: String?
+    public var doi: String?
+    /// An id the group agrees on (`--id`), instead of a random one.
+    public var slug: String?
+    public var visibility: Visibility
+
+    public init(
+        title: String? = nil, authors: [String] = [], url: String? = nil, isbn: String? = nil, doi: String? = nil,
+        slug: String? = nil, visibility: Visibility = .shared
+    ) {
+        self.title = title
+        self.authors = authors
+        self.url = url
+        self.isbn = isbn
+        self.doi = doi
+        self.slug = slug
+        self.visibility = visibility
+    }
+}
+
+/// The formats `addDocument(fileAt:)` reads.
+public enum DocumentFormat: String, CaseIterable, Sendable {
+    case text = "txt"
+    case markdown = "md"
+
+    init?(path: String) {
+        let ext = (path as NSString).pathExtension.lowercased()
+        switch ext {
+        case "txt", "text": self = .text
+        case "md", "markdown": self = .markdown
+        default: return nil
+        }
+    }
+}
+
+extension Library {
+    /// Adds a document with the text of a `.txt` or `.md` file.
+    ///
+    /// The text is normalized (UTF-8, NFC, `\n`) and stored once under its
+    /// SHA-256, so the same file gives the same text hash in every library.
+    /// Without a title, a Markdown file's first heading or the file name is used.
+    public func addDocument(fileAt path: String, _ draft: DocumentDraft = DocumentDraft()) throws -> Document {
+        guard let format = DocumentFormat(path: path) else {
+            let ext = (path as NSString).pathExtension
+            throw MarginaliaError.invalidInput(
+                "cannot read \(ext.isEmpty ? "a file without extension" : ".\(ext) files") yet; "
+                    + "Marginalia reads .txt and .md (or add a paper book with --no-text)")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw MarginaliaError.unreadableFile(path: path, reason: LibraryDatabase.reason(error))
+        }
+        let text: String
+        do {
+            text = try TextNormalizer.normalize(data: data)
+        } catch {
+            throw MarginaliaError.badText(source: path, problem: error)
+        }
+        var draft = draft
+        if draft.title?.isEmpty ?? true {
+            draft.title = Self.defaultTitle(text: text, format: format, path: path)
+        }
+        return try addDocument(text: text, draft)
+    }
+
+    /// Adds a document with a text already in memory (normalized here).
+    public func addDocument(text: String, _ draft: DocumentDraft) throws -> Document {
+        let normalized = TextNormalizer.normalize(text)
+        guard !normalized.allSatisfy(\.isWhitespace) else {
+            throw MarginaliaError.badText(source: "the document", problem: .empty)
+        }
+        return try insertDocument(draft, text: normalized)
+    }
+
+    /// Adds a paper book (or any work whose text the library does not hold):
+    /// its annotations carry page locators.
+    public func addDocument(withoutText draft: DocumentDraft) throws -> Document {
+        try insertDocument(draft, text: nil)
+    }
+
+    private func insertDocument(_ draft: DocumentDraft, text: String?) throws -> Document {
+        let title = (draft.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !title.isEmpty else { throw MarginaliaError.invalidInput("a document needs a title; give --title") }
+        if let slug = draft.slug, !Identifier.isValidSlug(slug) {
+            throw MarginaliaError.invalidInput(
+                "'\(slug)' cannot be a document id; use 1 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit")
+        }
+        let hash = text.map { Identifier.hex(SHA256.hash(data: Data($0.utf8))) }
+        let id = draft.slug ?? Identifier.newEntityID()
+        return try write { transaction in
+            let db = transaction.db
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM entities WHERE id = ?", arguments: [id]) != nil {
+                throw MarginaliaError.duplicateDocument(id: id)
+            }
+            if let hash, let text {
+                if let existing = try Document.filter(Column("current_text") == hash && Column("deleted") == false)
+                    .fetchOne(db)
+                {
+                    throw MarginaliaError.invalidInput(
+                        "this text is already in the library as document \(existing.id.prefix(12)) (\"\(existing.title)\")")
+                }
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO texts (hash, length, content) VALUES (?, ?, ?)",
+                    arguments: [hash, text.unicodeScalars.count, text])
+            }
+            var identifiers: [JSONValue] = []
+            if let url = draft.url?.trimmed, !url.isEmpty { identifiers.append(.string("url:\(url)")) }
+            if let isbn = draft.isbn?.trimmed, !isbn.isEmpty { identifiers.append(.string("isbn:\(isbn)")) }
+            if let doi = draft.doi?.trimmed, !doi.isEmpty { identifiers.append(.string("doi:\(doi)")) }
+            try transaction.record(
+                .document, id,
+                .create(
+                    registers: [
+                        Field.title: .string(title),
+                        Field.authors: .array(draft.authors.map(\.trimmed).filter { !$0.isEmpty }.map(JSONValue.string)),
+                        Field.currentText: JSONValue(hash),
+                        Field.visibility: .string(draft.visibility.rawValue),
+                        Field.deleted: false,
+                    ],
+                    texts: [:],
+                    sets: [Field.identifiers: identifiers, Field.textVersions: hash.map { [.string($0)] } ?? []]))
+            try transaction.flush()
+            return try Document.fetchOne(db, key: id)!
+        }
+    }
+
+    /// Every document, oldest first.
+    public func documents(includeDeleted: Bool = false) throws -> [Document] {
+        try read { db in
+            var request = Document.order(Column("created_hlc"))
+            if !includeDeleted { request = request.filter(Column("deleted") == false) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// The document named by an id, a unique id prefix, a slug or its exact title.
+    public func document(_ reference: String) throws -> Document {
+        try read { db in
+            let id = try Self.resolve(reference, as: .document, in: db)
+            return try Document.fetchOne(db, key: id)!
+        }
+    }
+
+    /// The normalized text of a text version.
+    public func text(hash: String) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash]) }
+    }
+
+    /// How many live annotations each document has.
+    public func annotationCounts() throws -> [String: Int] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT document_id, count(*) FROM annotations WHERE NOT deleted GROUP BY document_id")
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[1]) })
+        }
+    }
+
+    static func defaultTitle(text: String, format: DocumentFormat, path: String) -> String {
+        if format == .markdown {
+            for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(50)
+            where line.hasPrefix("# ") {
+                let heading = line.dropFirst(2).trimmingCharacters(in: .whitespaces)
+                if !heading.isEmpty { return heading }
+            }
+        }
+        return ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// The JSON forms of the library's items: what `--json` prints and what
+/// scripts rely on. Times are ISO 8601 in UTC; ids are full.
+extension Document {
+    public func jsonValue(readers: [String: String], annotationCount: Int? = nil) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .string(id), "type": "document", "title": .string(title),
+            "authors": .array(authors.map(JSONValue.string)),
+            "identifiers": .array(identifiers.map(JSONValue.string)),
+            "text": JSONValue(currentText),
+            "textVersions": .array(textVersions.map(JSONValue.string)),
+            "visibility": .string(visibility.rawValue),
+            "createdBy": author(createdBy, readers),
+            "created": .string(createdHlc.description), "updated": .string(updatedHlc.description),
+            "deleted": .bool(deleted),
+        ]
+        if let annotationCount { fields["annotations"] = .int(annotationCount) }
+        return .object(fields)
+    }
+}
+
+extension Annotation {
+    public func jsonValue(readers: [String: String]) -> JSONValue {
+        var target: [String: JSONValue] = ["document": .string(documentId), "text": JSONValue(textHash)]
+        if let quoteExact {
+            target["quote"] = [
+                "exact": .string(quoteExact), "prefix": .string(quotePrefix ?? ""), "suffix": .string(quoteSuffix ?? ""),
+            ]
+        }
+        if let positionStart, let positionEnd { target["position"] = ["start": .int(positionStart), "end": .int(positionEnd)] }
+        if let page { target["page"] = .string(page) }
+        return [
+            "id": .string(id), "type": "annotation", "target": .object(target),
+            "note": JSONValue(body), "tags": .array(tags.map(JSONValue.string)),
+            "motivation": .string(motivation.rawValue), "color": JSONValue(color),
+            "visibility": .string(visibility.rawValue), "replyTo": JSONValue(replyTo),
+            "author": author(createdBy, readers),
+            "created": .string(createdHlc.description), "updated": .string(updatedHlc.description),
+            "deleted": .bool(deleted), "conflict": .bool(bodyHeads > 1),
+        ]
+    }
+}
+
+extension Note {
+    public func jsonValue(readers: [String: String]) -> JSONValue {
+        [
+            "id": .string(id), "type": "note", "title": JSONValue(title), "note": .string(body),
+            "document": JSONValue(documentId), "tags": .array(tags.map(JSONValue.string)),
+            "visibility": .string(visibility.rawValue), "author": author(createdBy, readers),
+            "created": .string(createdHlc.description), "updated": .string(updatedHlc.description),
+            "deleted": .bool(deleted), "conflict": .bool(bodyHeads > 1),
+        ]
+    }
+}
+
+extension Item {
+    public func jsonValue(readers: [String: String]) -> JSONValue {
+        switch self {
+        case .annotation(let a): a.jsonValue(readers: readers)
+        case .note(let n): n.jsonValue(readers: readers)
+        }
+    }
+}
+
+extension HistoryEntry {
+    public var jsonValue: JSONValue {
+        [
+            "operation": .string(operation.id.description), "time": .string(operation.hlc.description),
+            "author": ["id": .string(operation.reader), "name": .string(readerName)],
+            "change": operation.change.jsonValue, "head": .bool(isHead),
+        ]
+    }
+}
+
+extension SearchHit {
+    public var jsonValue: JSONValue {
+        ["id": .string(id), "type": .string(kind.rawValue), "field": .string(field), "snippet": .string(snippet)]
+    }
+}
+
+extension LibraryStatus {
+    public var jsonValue: JSONValue {
+        [
+            "library": .string(path),
+            "reader": ["id": .string(reader.readerID), "name": .string(reader.name)],
+            "replica": .string(reader.replicaID),
+            "counts": [
+                "documents": .int(documents), "annotations": .int(annotations), "notes": .int(notes),
+                "operations": .int(operations), "conflicts": .int(conflicts),
+            ],
+            "schema": .string(schema),
+            "stateHash": .string(stateHash),
+        ]
+    }
+}
+
+extension CheckReport {
+    public var jsonValue: JSONValue {
+        [
+            "ok": .bool(ok), "problems": .array(problems.map(JSONValue.string)), "stateHash": .string(stateHash),
+            "entities": .int(entities), "operations": .int(operations), "rebuilt": .bool(rebuilt),
+        ]
+    }
+}
+
+private func author(_ readerID: String, _ readers: [String: String]) -> JSONValue {
+    ["id": .string(readerID), "name": JSONValue(readers[readerID])]
+}
+
+extension JSONValue {
+    /// Indented JSON with sorted keys, for people and scripts alike.
+    public var prettyJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? canonicalJSON
+    }
+}

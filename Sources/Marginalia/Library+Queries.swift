@@ -1,0 +1,343 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// An annotation or a note, as `list` and `show` return them.
+public enum Item: Sendable, Hashable {
+    case annotation(Annotation)
+    case note(Note)
+
+    public var id: String {
+        switch self {
+        case .annotation(let a): a.id
+        case .note(let n): n.id
+        }
+    }
+    public var kind: EntityKind {
+        switch self {
+        case .annotation: .annotation
+        case .note: .note
+        }
+    }
+    public var createdHlc: HLCTimestamp {
+        switch self {
+        case .annotation(let a): a.createdHlc
+        case .note(let n): n.createdHlc
+        }
+    }
+    public var isInConflict: Bool {
+        switch self {
+        case .annotation(let a): a.bodyHeads > 1
+        case .note(let n): n.bodyHeads > 1
+        }
+    }
+}
+
+/// Which items `list` returns. Every condition given must hold.
+public struct ItemFilter: Sendable {
+    public var document: String?
+    public var tag: String?
+    /// A reader id (or unique prefix) or a display name.
+    public var author: String?
+    /// Items created or changed at or after this time.
+    public var since: Date?
+    public var kind: EntityKind?
+    public var includeDeleted: Bool
+    public var limit: Int?
+
+    public init(
+        document: String? = nil, tag: String? = nil, author: String? = nil, since: Date? = nil,
+        kind: EntityKind? = nil, includeDeleted: Bool = false, limit: Int? = nil
+    ) {
+        self.document = document
+        self.tag = tag
+        self.author = author
+        self.since = since
+        self.kind = kind
+        self.includeDeleted = includeDeleted
+        self.limit = limit
+    }
+}
+
+/// One search result.
+public struct SearchHit: Sendable, Hashable {
+    public var id: String
+    public var kind: EntityKind
+    /// The matching passage, with each match between the markers asked for.
+    public var snippet: String
+    /// The column the snippet comes from: `title`, `quote`, `body` or `tags`.
+    public var field: String
+}
+
+/// One operation of an item's history, in the order every replica agrees on.
+public struct HistoryEntry: Sendable, Hashable {
+    public var operation: Operation
+    public var readerName: String
+    /// Whether the entry wrote a text revision that is a current head.
+    public var isHead: Bool
+}
+
+/// What `status` reports.
+public struct LibraryStatus: Sendable, Hashable {
+    public var path: String
+    public var reader: LocalIdentity
+    public var documents: Int
+    public var annotations: Int
+    public var notes: Int
+    public var operations: Int
+    public var conflicts: Int
+    public var schema: String
+    /// SHA-256 over every entity's merged state: equal on two libraries that
+    /// hold the same operations.
+    public var stateHash: String
+}
+
+/// What `check` found.
+public struct CheckReport: Sendable, Hashable {
+    public var problems: [String]
+    public var stateHash: String
+    public var entities: Int
+    public var operations: Int
+    public var rebuilt: Bool
+    public var ok: Bool { problems.isEmpty }
+}
+
+extension Library {
+    /// Annotations and notes that pass `filter`: in document order when
+    /// filtered by document, else newest first.
+    public func items(_ filter: ItemFilter = ItemFilter()) throws -> [Item] {
+        try read { db in
+            let documentID = try filter.document.map { try Self.resolve($0, as: .document, in: db) }
+            let authors = try filter.author.map { try Self.readerIDs(matching: $0, in: db) }
+            func conditions(_ table: String) -> (String, StatementArguments) {
+                var clauses: [String] = []
+                var arguments: StatementArguments = []
+                if !filter.includeDeleted { clauses.append("NOT \(table).deleted") }
+                if let documentID {
+                    clauses.append("\(table).document_id = ?")
+                    arguments += [documentID]
+                }
+                if let tag = filter.tag {
+                    clauses.append("EXISTS (SELECT 1 FROM tags WHERE tags.entity_id = \(table).id AND tags.tag = ?)")
+                    arguments += [tag]
+                }
+                if let authors {
+                    clauses.append("\(table).created_by IN (\(authors.map { _ in "?" }.joined(separator: ",")))")
+                    arguments += StatementArguments(authors)
+                }
+                if let since = filter.since {
+                    clauses.append("\(table).updated_hlc >= ?")
+                    arguments += [HLCTimestamp(milliseconds: Int64(since.timeIntervalSince1970 * 1000), counter: 0)]
+                }
+                let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+                return (whereClause, arguments)
+            }
+            let limit = filter.limit.map { " LIMIT \($0)" } ?? ""
+            var items: [Item] = []
+            if filter.kind != .note {
+                let order = documentID != nil
+                    ? "ORDER BY position_start IS NULL, position_start, page_order IS NULL, page_order, created_hlc"
+                    : "ORDER BY created_hlc DESC"
+                let (clause, arguments) = conditions("annotations")
+                let annotations = try Annotation.fetchAll(
+                    db, sql: "SELECT * FROM annotations \(clause) \(order)\(limit)", arguments: arguments)
+                items += try annotations.map { annotation in
+                    var annotation = annotation
+                    annotation.tags = try Self.tags(of: annotation.id, in: db)
+                    return .annotation(annotation)
+                }
+            }
+            if filter.kind != .annotation {
+                let (clause, arguments) = conditions("notes")
+                let notes = try Note.fetchAll(
+                    db, sql: "SELECT * FROM notes \(clause) ORDER BY created_hlc DESC\(limit)", arguments: arguments)
+                items += try notes.map { note in
+                    var note = note
+                    note.tags = try Self.tags(of: note.id, in: db)
+                    return .note(note)
+                }
+            }
+            // Within one document, annotations keep text order and its notes follow.
+            if documentID == nil { items.sort { $0.createdHlc > $1.createdHlc } }
+            if let limit = filter.limit { items = Array(items.prefix(limit)) }
+            return items
+        }
+    }
+
+    /// The annotation or note named by an id or unique prefix.
+    public func item(_ reference: String) throws -> Item {
+        try read { db in
+            let (id, kind) = try Self.resolve(reference, in: db)
+            switch kind {
+            case .annotation: return .annotation(try Self.annotation(id, in: db))
+            case .note: return .note(try Self.note(id, in: db))
+            case .document:
+                throw MarginaliaError.wrongKind(reference: reference, expected: "annotation or note", actual: "document")
+            }
+        }
+    }
+
+    /// The kind and full id of a reference.
+    public func resolve(_ reference: String) throws -> (id: String, kind: EntityKind) {
+        try read { db in try Self.resolve(reference, in: db) }
+    }
+
+    /// Every operation of an item, oldest first.
+    public func history(_ reference: String) throws -> [HistoryEntry] {
+        try read { db in
+            let (id, kind) = try Self.resolve(reference, in: db)
+            let operations = try Materializer.operations(of: id, kind: kind, in: db).sorted(by: Operation.precedes)
+            let heads = Set(
+                EntityState.fold(kind: kind, id: id, operations: operations).texts.values.flatMap { $0.heads.map(\.id) })
+            let names = try Self.readerNames(in: db)
+            return operations.map { operation in
+                HistoryEntry(
+                    operation: operation, readerName: names[operation.reader] ?? String(operation.reader.prefix(8)),
+                    isHead: heads.contains(operation.id))
+            }
+        }
+    }
+
+    /// Full-text search over titles, quotes, note bodies and tags.
+    ///
+    /// Each word of `query` must match (prefix matching with a trailing `*`);
+    /// `raw` passes the query to SQLite FTS5 as written.
+    public func search(
+        _ query: String, raw: Bool = false, limit: Int = 50, highlight: (open: String, close: String) = ("[", "]")
+    ) throws -> [SearchHit] {
+        let match = raw ? query : Self.ftsQuery(query)
+        guard !match.isEmpty else { throw MarginaliaError.invalidInput("the search query is empty") }
+        return try read { db in
+            let sql = """
+                SELECT entities.id, entities.kind,
+                       snippet(search_index, 0, ?, ?, '…', 12) AS title,
+                       snippet(search_index, 1, ?, ?, '…', 12) AS quote,
+                       snippet(search_index, 2, ?, ?, '…', 12) AS body,
+                       snippet(search_index, 3, ?, ?, '…', 12) AS tags
+                FROM search_index JOIN entities ON entities.rowid = search_index.rowid
+                WHERE search_index MATCH ?
+                ORDER BY rank LIMIT ?
+                """
+            let (open, close) = highlight
+            let rows: [Row]
+            do {
+                rows = try Row.fetchAll(
+                    db, sql: sql, arguments: [open, close, open, close, open, close, open, close, match, limit])
+            } catch let error as DatabaseError {
+                throw MarginaliaError.invalidInput(
+                    "the search query cannot be read (\(error.message ?? "syntax error")); drop --raw or fix its FTS5 syntax")
+            }
+            return rows.map { row in
+                let field = ["title", "quote", "body", "tags"].first { (row[$0] as String? ?? "").contains(open) } ?? "body"
+                return SearchHit(id: row["id"], kind: row["kind"], snippet: row[field] ?? "", field: field)
+            }
+        }
+    }
+
+    /// Counts, identity and the state hash.
+    public func status() throws -> LibraryStatus {
+        try read { db in
+            func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
+            let local = try Self.local(db)
+            return LibraryStatus(
+                path: path, reader: local.identity,
+                documents: try count("SELECT count(*) FROM documents WHERE NOT deleted"),
+                annotations: try count("SELECT count(*) FROM annotations WHERE NOT deleted"),
+                notes: try count("SELECT count(*) FROM notes WHERE NOT deleted"),
+                operations: try count("SELECT count(*) FROM operations"),
+                conflicts: try count(
+                    "SELECT (SELECT count(*) FROM annotations WHERE body_heads > 1) + (SELECT count(*) FROM notes WHERE body_heads > 1)"),
+                schema: try String.fetchOne(db, sql: "SELECT max(identifier) FROM grdb_migrations") ?? "",
+                stateHash: Self.stateHash(try Materializer.stateDigest(in: db)))
+        }
+    }
+
+    /// Verifies the library: SQLite's integrity check, every operation
+    /// readable, and the view equal to a fresh fold of the log. With
+    /// `rebuild`, the view is rebuilt from the log first (in one transaction).
+    public func check(rebuild: Bool = false) throws -> CheckReport {
+        if rebuild {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try Materializer.rebuild(in: db)
+                    return .commit
+                }
+            }
+        }
+        return try read { db in
+            var problems: [String] = []
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            if integrity != ["ok"] { problems += integrity.prefix(10).map { "SQLite: \($0)" } }
+
+            var recomputed = Data(count: 32)
+            var entityCount = 0
+            let stored = try Row.fetchAll(db, sql: "SELECT id, kind, digest FROM entities")
+            var storedDigests = Dictionary(uniqueKeysWithValues: stored.map { ($0["id"] as String, $0["digest"] as Data) })
+            let keys = try Row.fetchAll(db, sql: "SELECT DISTINCT entity_kind, entity_id FROM operations")
+            for key in keys {
+                let (kind, id): (EntityKind, String) = (key[0], key[1])
+                let state: EntityState
+                do {
+                    state = try Materializer.state(of: id, kind: kind, in: db)
+                } catch {
+                    problems.append("\(kind.rawValue) \(id): \(error)")
+                    continue
+                }
+                guard state.exists else { continue }
+                entityCount += 1
+                let digest = state.digest
+                recomputed = Materializer.xor(recomputed, digest)
+                if storedDigests.removeValue(forKey: id) != digest {
+                    problems.append("\(kind.rawValue) \(id): the view differs from the log")
+                    continue
+                }
+                let matches: Bool
+                switch kind {
+                case .document: matches = try Document.fetchOne(db, key: id) == Projection.document(state)
+                case .annotation: matches = try Self.annotation(id, in: db) == Projection.annotation(state)
+                case .note: matches = try Self.note(id, in: db) == Projection.note(state)
+                }
+                if !matches { problems.append("\(kind.rawValue) \(id): its row differs from the log") }
+            }
+            for id in storedDigests.keys.sorted() { problems.append("\(id): in the view but not in the log") }
+            let storedAggregate = try Materializer.stateDigest(in: db)
+            if storedAggregate != recomputed { problems.append("the stored state hash differs from the log's") }
+            return CheckReport(
+                problems: problems, stateHash: Self.stateHash(recomputed), entities: entityCount,
+                operations: try Int.fetchOne(db, sql: "SELECT count(*) FROM operations") ?? 0, rebuilt: rebuild)
+        }
+    }
+
+    /// Display names of every reader the library knows.
+    public func readerNames() throws -> [String: String] {
+        try read { db in try Self.readerNames(in: db) }
+    }
+
+    static func readerNames(in db: Database) throws -> [String: String] {
+        Dictionary(
+            try Row.fetchAll(db, sql: "SELECT reader_id, name FROM readers").map { ($0[0], $0[1]) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    static func readerIDs(matching author: String, in db: Database) throws -> [String] {
+        let ids = try String.fetchAll(
+            db, sql: "SELECT reader_id FROM readers WHERE name = ? COLLATE NOCASE OR reader_id LIKE ? || '%'",
+            arguments: [author, author.lowercased()])
+        guard !ids.isEmpty else { throw MarginaliaError.notFound(kind: "reader", reference: author) }
+        return ids
+    }
+
+    static func stateHash(_ aggregate: Data) -> String {
+        Identifier.hex(SHA256.hash(data: aggregate))
+    }
+
+    /// Turns what a user types into an FTS5 query: every word must match.
+    static func ftsQuery(_ query: String) -> String {
+        query.split(whereSeparator: { $0.isWhitespace }).map { word -> String in
+            let prefix = word.hasSuffix("*")
+            let bare = prefix ? word.dropLast() : word[...]
+            let quoted = "\"" + bare.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            return prefix ? quoted + "*" : quoted
+        }.filter { $0 != "\"\"" && $0 != "\"\"*" }.joined(separator: " ")
+    }
+}

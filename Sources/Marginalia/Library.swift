@@ -1,0 +1,233 @@
+import Foundation
+import GRDB
+
+/// A reader's annotation library: one SQLite file holding the operation log
+/// and the tables folded from it.
+///
+/// `Library` owns the database connection and runs the migrations. Every
+/// method that changes something is one transaction: it happens whole, or
+/// (when it throws) not at all.
+///
+/// ```swift
+/// let library = try Library.open(at: path, mode: .createIfMissing(readerName: "Ada"))
+/// let doc = try library.addDocument(fileAt: "essay.md")
+/// let highlight = try library.annotate(AnnotationDraft(
+///     document: doc.id, anchor: .quote(exact: "a room of one's own"), note: "the thesis"))
+/// print(try library.status().stateHash)
+/// ```
+public final class Library: Sendable {
+    /// How ``open(at:mode:migrations:wallClock:)`` treats a missing file.
+    public enum OpenMode: Sendable {
+        /// Fail with ``MarginaliaError/libraryMissing(path:)``.
+        case existing
+        /// Create the library, with a new reader of this name.
+        case createIfMissing(readerName: String)
+    }
+
+    /// The library file.
+    public let path: String
+    let pool: DatabasePool
+    let wallClock: @Sendable () -> Int64
+
+    private init(path: String, pool: DatabasePool, wallClock: @escaping @Sendable () -> Int64) {
+        self.path = path
+        self.pool = pool
+        self.wallClock = wallClock
+    }
+
+    /// Opens a library, migrating it first when it comes from an older version
+    /// (after a backup copy beside it).
+    ///
+    /// - Parameters:
+    ///   - migrations: the schema; tests inject others.
+    ///   - wallClock: milliseconds since 1970; tests inject a clock.
+    public static func open(
+        at path: String,
+        mode: OpenMode = .existing,
+        migrations: [EmbeddedMigration] = EmbeddedMigrations.all,
+        wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) throws -> Library {
+        let createIfMissing = if case .createIfMissing = mode { true } else { false }
+        let (pool, _) = try LibraryDatabase.open(path: path, migrations: migrations, createIfMissing: createIfMissing)
+        let library = Library(path: path, pool: pool, wallClock: wallClock)
+        let hasIdentity = try pool.read { db in try LocalReplica.fetchOne(db) != nil }
+        if !hasIdentity {
+            guard case .createIfMissing(let readerName) = mode else {
+                throw MarginaliaError.libraryMissing(path: path)
+            }
+            try library.createIdentity(readerName: readerName)
+        }
+        return library
+    }
+
+    /// Creates a new library with a new reader identity and replica id.
+    ///
+    /// Fails when `path` already holds a library.
+    public static func create(
+        at path: String, readerName: String,
+        wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) throws -> Library {
+        let name = readerName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, !name.contains(where: \.isNewline) else {
+            throw MarginaliaError.invalidInput("the reader name must be one non-empty line")
+        }
+        if FileManager.default.fileExists(atPath: path),
+            let existing = try? Library.open(at: path, mode: .existing, wallClock: wallClock)
+        {
+            let reader = try existing.localReader()
+            throw MarginaliaError.invalidInput(
+                "\(path) is already a library (reader \(reader.name), \(reader.readerID.prefix(8))); nothing was changed")
+        }
+        return try open(at: path, mode: .createIfMissing(readerName: name), wallClock: wallClock)
+    }
+
+    private func createIdentity(readerName: String) throws {
+        let identity = ReaderIdentity.generate(name: readerName)
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                guard try LocalReplica.fetchOne(db) == nil else { return .commit }
+                try LocalReplica(
+                    replicaId: Identifier.newReplicaID(), readerId: identity.readerID, readerName: identity.name,
+                    publicKey: identity.publicKey, secretKey: identity.secretKey,
+                    clock: HLCTimestamp(rawValue: 0), nextSeq: 1, createdAt: Timestamps.iso8601(Date())
+                ).insert(db)
+                try Reader(readerId: identity.readerID, name: identity.name, publicKey: identity.publicKey).insert(db, onConflict: .replace)
+                return .commit
+            }
+        }
+    }
+
+    /// The reader who writes in this library, and this replica's id.
+    public func localReader() throws -> LocalIdentity {
+        try pool.read { db in try Self.local(db).identity }
+    }
+
+    static func local(_ db: Database) throws -> LocalReplica {
+        guard let local = try LocalReplica.fetchOne(db) else {
+            throw MarginaliaError.corrupt("it has no reader identity")
+        }
+        return local
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` as one immediate transaction that may record operations.
+    func write<T>(_ body: (inout WriteTransaction) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                var transaction = try WriteTransaction(db: db, wallClock: wallClock)
+                result = try body(&transaction)
+                try transaction.finish()
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    // MARK: References
+
+    /// Resolves an id, a unique id prefix or a document slug.
+    static func resolve(_ reference: String, in db: Database) throws -> (id: String, kind: EntityKind) {
+        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw MarginaliaError.invalidInput("an empty id was given") }
+        if let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM entities WHERE id = ?", arguments: [trimmed]) {
+            return (row["id"], row["kind"])
+        }
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT id, kind FROM entities WHERE id > ? AND id < ? ORDER BY id LIMIT 6",
+            arguments: [trimmed, trimmed + "~"])
+        switch rows.count {
+        case 0: throw MarginaliaError.notFound(kind: "item", reference: trimmed)
+        case 1: return (rows[0]["id"], rows[0]["kind"])
+        default: throw MarginaliaError.ambiguous(reference: trimmed, candidates: rows.map { $0["id"] })
+        }
+    }
+
+    /// Resolves a reference that must name an entity of `kind`.
+    static func resolve(_ reference: String, as kind: EntityKind, in db: Database) throws -> String {
+        let resolved: (id: String, kind: EntityKind)
+        do {
+            resolved = try resolve(reference, in: db)
+        } catch MarginaliaError.notFound where kind == .document {
+            // A document may also be named by its exact title.
+            let ids = try String.fetchAll(
+                db, sql: "SELECT id FROM documents WHERE title = ? COLLATE NOCASE AND NOT deleted LIMIT 6",
+                arguments: [reference])
+            if ids.count == 1 { return ids[0] }
+            if ids.count > 1 { throw MarginaliaError.ambiguous(reference: reference, candidates: ids) }
+            throw MarginaliaError.notFound(kind: "document", reference: reference)
+        } catch MarginaliaError.notFound {
+            throw MarginaliaError.notFound(kind: kind.rawValue, reference: reference)
+        }
+        guard resolved.kind == kind else {
+            throw MarginaliaError.wrongKind(reference: reference, expected: kind.rawValue, actual: resolved.kind.rawValue)
+        }
+        return resolved.id
+    }
+}
+
+/// Who writes in a library: the reader and this replica.
+public struct LocalIdentity: Sendable, Hashable {
+    public var readerID: String
+    public var name: String
+    public var replicaID: String
+    public var publicKey: Data
+}
+
+extension LocalReplica {
+    var identity: LocalIdentity {
+        LocalIdentity(readerID: readerId, name: readerName, replicaID: replicaId, publicKey: publicKey)
+    }
+}
+
+/// The write side of one transaction: stamps operations with this replica's
+/// clock and sequence, appends them to the log and refreshes the view.
+struct WriteTransaction {
+    let db: Database
+    private(set) var local: LocalReplica
+    private var clock: HybridLogicalClock
+    private var touched: [String: EntityKind] = [:]
+    private var touchOrder: [String] = []
+
+    init(db: Database, wallClock: @escaping @Sendable () -> Int64) throws {
+        self.db = db
+        local = try Library.local(db)
+        clock = HybridLogicalClock(last: local.clock, wallClock: wallClock)
+    }
+
+    /// Appends a new operation of this replica to the log.
+    @discardableResult
+    mutating func record(_ kind: EntityKind, _ id: String, _ change: Change) throws -> Operation {
+        let operation = Operation(
+            id: OperationID(replica: local.replicaId, seq: local.nextSeq), hlc: clock.tick(),
+            reader: local.readerId, entityKind: kind, entityID: id, change: change)
+        local.nextSeq += 1
+        try OperationRecord(operation).insert(db)
+        touch(kind, id)
+        return operation
+    }
+
+    mutating func touch(_ kind: EntityKind, _ id: String) {
+        if touched.updateValue(kind, forKey: id) == nil { touchOrder.append(id) }
+    }
+
+    /// Brings the view of every entity touched so far up to date, so the
+    /// rest of the transaction can read it.
+    mutating func flush() throws {
+        for id in touchOrder { try Materializer.refresh(kind: touched[id]!, id: id, in: db) }
+        touched.removeAll()
+        touchOrder.removeAll()
+    }
+
+    /// Flushes the view and saves the clock and sequence.
+    mutating func finish() throws {
+        try flush()
+        local.clock = clock.last
+        try local.update(db)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// A hybrid logical clock timestamp: wall-clock milliseconds in the high 48
+/// bits, a logical counter in the low 16.
+///
+/// Comparing two timestamps compares their raw values, so a timestamp issued
+/// after another one (on one replica, or after receiving it) is always larger.
+public struct HLCTimestamp: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public var rawValue: Int64
+
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    public init(milliseconds: Int64, counter: Int) {
+        rawValue = milliseconds << 16 | Int64(counter & 0xffff)
+    }
+
+    public var milliseconds: Int64 { rawValue >> 16 }
+    public var counter: Int { Int(rawValue & 0xffff) }
+    /// The wall-clock time the timestamp was issued at (to the millisecond).
+    public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+
+    public static func < (lhs: HLCTimestamp, rhs: HLCTimestamp) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(Int64.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    /// ISO 8601 in UTC with milliseconds, e.g. `2026-11-29T11:40:00.123Z`.
+    public var description: String { Timestamps.iso8601(date) }
+}
+
+/// The hybrid logical clock of one replica.
+///
+/// It never runs backwards, even when the wall clock does, and every received
+/// timestamp pushes it forward, so an operation written after reading another
+/// one always sorts after it.
+///
+/// ```swift
+/// var clock = HybridLogicalClock(last: stored)
+/// let stamp = clock.tick()        // for a new local operation
+/// clock.receive(remote.hlc)       // for every operation applied from elsewhere
+/// ```
+public struct HybridLogicalClock: Sendable {
+    /// The largest timestamp issued or received so far.
+    public private(set) var last: HLCTimestamp
+    private let wallClock: @Sendable () -> Int64
+
+    /// - Parameters:
+    ///   - last: the clock's persisted state.
+    ///   - wallClock: milliseconds since 1970; injected by tests.
+    public init(
+        last: HLCTimestamp = HLCTimestamp(rawValue: 0),
+        wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        self.last = last
+        self.wallClock = wallClock
+    }
+
+    /// A timestamp for a new local operation, larger than every earlier one.
+    public mutating func tick() -> HLCTimestamp {
+        let wall = wallClock()
+        if wall > last.milliseconds {
+            last = HLCTimestamp(milliseconds: wall, counter: 0)
+        } else if last.counter < 0xffff {
+            last = HLCTimestamp(rawValue: last.rawValue + 1)
+        } else {
+            // The counter is exhausted within one millisecond: borrow the next one.
+            last = HLCTimestamp(milliseconds: last.milliseconds + 1, counter: 0)
+        }
+        return last
+    }
+
+    /// Advances the clock past a timestamp received from another replica.
+    public mutating func receive(_ remote: HLCTimestamp) {
+        if remote > last { last = remote }
+    }
+}
+
+/// Date formatting shared by the library's outputs.
+public enum Timestamps {
+    /// ISO 8601 in UTC with milliseconds and a `Z`.
+    public static func iso8601(_ date: Date) -> String {
+        date.formatted(
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+    }
+
+    /// Parses a user's `--since` value: `2026-11-29`, `2026-11-29T10:00`,
+    /// or a full ISO 8601 timestamp (UTC unless it says otherwise).
+    public static func parseUserDate(_ text: String) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let full = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!)
+        if let date = try? full.parse(trimmed) { return date }
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        if let date = try? fractional.parse(trimmed) { return date }
+        for suffix in [":00Z", "T00:00:00Z"] {
+            if let date = try? full.parse(trimmed + suffix) { return date }
+        }
+        return nil
+    }
+}

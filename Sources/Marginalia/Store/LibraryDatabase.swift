@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+
+/// Opens library files: refuses what is not a library or is newer than this
+/// build, backs up before migrating, and migrates.
+enum LibraryDatabase {
+    /// Opens the library at `path`, creating it when it is missing and `create` allows.
+    ///
+    /// - Returns: the pool, and whether the file was created now.
+    static func open(
+        path: String, migrations: [EmbeddedMigration], createIfMissing: Bool
+    ) throws -> (pool: DatabasePool, created: Bool) {
+        let fileManager = FileManager.default
+        var created = false
+        var applied: Set<String> = []
+        if fileManager.fileExists(atPath: path) {
+            applied = try appliedMigrations(at: path)
+            let known = Set(migrations.map(\.name))
+            let unknown = applied.subtracting(known)
+            guard unknown.isEmpty else { throw MarginaliaError.newerSchema(path: path, unknown: unknown.sorted()) }
+        } else {
+            guard createIfMissing else { throw MarginaliaError.libraryMissing(path: path) }
+            let folder = (path as NSString).deletingLastPathComponent
+            do {
+                if !folder.isEmpty { try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            } catch {
+                throw MarginaliaError.libraryUnwritable(path: path, reason: Self.reason(error))
+            }
+            created = true
+        }
+
+        let pending = migrations.filter { !applied.contains($0.name) }
+        var backup: String?
+        if !applied.isEmpty, let first = pending.first {
+            backup = try makeBackup(of: path, before: first.name)
+        }
+
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration())
+        } catch {
+            if created { try? fileManager.removeItem(atPath: path) }
+            throw MarginaliaError.libraryUnwritable(path: path, reason: Self.reason(error))
+        }
+        if created {
+            // The library holds the reader's secret key.
+            chmod(path, 0o600)
+        }
+
+        var migrator = DatabaseMigrator()
+        for migration in migrations {
+            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+        }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            let failed = (try? pool.read { db in try migrator.appliedIdentifiers(db) })
+                .flatMap { done in pending.first { !done.contains($0.name) }?.name } ?? pending.first?.name ?? "?"
+            throw MarginaliaError.migrationFailed(path: path, migration: failed, backup: backup, reason: Self.reason(error))
+        }
+        return (pool, created)
+    }
+
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        // Several processes share a library (an `annotate` during a `sync`):
+        // wait for the writer instead of failing with "database is locked".
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            // WAL with NORMAL keeps every commit atomic across a crash; only
+            // the last transactions before a power cut may be lost.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return config
+    }
+
+    /// The migrations recorded in an existing file, read without changing it.
+    private static func appliedMigrations(at path: String) throws -> Set<String> {
+        var config = Configuration()
+        config.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                let tables = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                if tables.isEmpty { return [] }
+                guard tables.contains("grdb_migrations"), tables.contains("operations") else {
+                    throw MarginaliaError.notALibrary(path: path, reason: "an SQLite database of another program")
+                }
+                return try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations")
+            }
+        } catch let error as MarginaliaError {
+            throw error
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                throw MarginaliaError.notALibrary(path: path, reason: "not an SQLite database, or a damaged one")
+            case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
+                throw MarginaliaError.unreadableFile(path: path, reason: error.message ?? "\(error.resultCode)")
+            default:
+                throw MarginaliaError.notALibrary(path: path, reason: error.message ?? "\(error.resultCode)")
+            }
+        }
+    }
+
+    /// Copies the library aside (with SQLite's online backup, so that a WAL
+    /// is included) before a migration touches it.
+    private static func makeBackup(of path: String, before migration: String) throws -> String {
+        let backupPath = "\(path).before-\(migration).backup"
+        do {
+            try? FileManager.default.removeItem(atPath: backupPath)
+            var config = Configuration()
+            config.readonly = true
+            let source = try DatabaseQueue(path: path, configuration: config)
+            let destination = try DatabaseQueue(path: backupPath)
+            try source.backup(to: destination)
+            try destination.close()
+            try source.close()
+            chmod(backupPath, 0o600)
+            return backupPath
+        } catch {
+            throw MarginaliaError.libraryUnwritable(
+                path: path, reason: "could not back it up to \(backupPath) before upgrading: \(Self.reason(error))")
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        return (error as NSError).localizedDescription
+    }
+}
+
+extension CocoaError {
+    fileprivate var underlying: (any Error)? { userInfo[NSUnderlyingErrorKey] as? any Error }
+}

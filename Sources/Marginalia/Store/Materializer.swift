@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+
+/// Keeps the queried tables equal to a fold of the operation log.
+///
+/// After operations of an entity are added to the log, ``refresh(kind:id:in:)``
+/// re-folds that entity's operations and rewrites its rows, tags, search entry
+/// and digest. The cost depends on the entity's own history, not on the size
+/// of the library.
+enum Materializer {
+    /// All operations of one entity, decoded.
+    static func operations(of id: String, kind: EntityKind, in db: Database) throws -> [Operation] {
+        try OperationRecord
+            .filter(Column("entity_id") == id && Column("entity_kind") == kind)
+            .fetchAll(db)
+            .map { try $0.operation() }
+    }
+
+    /// The merged state of one entity, straight from the log.
+    static func state(of id: String, kind: EntityKind, in db: Database) throws -> EntityState {
+        EntityState.fold(kind: kind, id: id, operations: try operations(of: id, kind: kind, in: db))
+    }
+
+    /// Rewrites the view rows of one entity from its operations.
+    static func refresh(kind: EntityKind, id: String, in db: Database) throws {
+        let state = try state(of: id, kind: kind, in: db)
+        let old = try Row.fetchOne(db, sql: "SELECT rowid, digest FROM entities WHERE id = ?", arguments: [id])
+        let oldDigest: Data? = old?["digest"]
+        guard state.exists else {
+            // Operations whose create has not arrived yet stay in the log only.
+            if let oldDigest { try remove(id: id, kind: kind, rowid: old!["rowid"], digest: oldDigest, in: db) }
+            return
+        }
+        let digest = state.digest
+        if digest == oldDigest { return }
+
+        let rowid: Int64
+        if let old {
+            rowid = old["rowid"]
+            try db.execute(sql: "UPDATE entities SET digest = ? WHERE rowid = ?", arguments: [digest, rowid])
+        } else {
+            try db.execute(
+                sql: "INSERT INTO entities (id, kind, digest) VALUES (?, ?, ?)", arguments: [id, kind, digest])
+            rowid = db.lastInsertedRowID
+        }
+        try foldIntoStateDigest(oldDigest.map { xor($0, digest) } ?? digest, in: db)
+
+        var search = SearchEntry()
+        switch kind {
+        case .document:
+            guard let document = Projection.document(state) else { return }
+            try document.insert(db, onConflict: .replace)
+            search.title = ([document.title] + document.authors).joined(separator: " ")
+            search.isLive = !document.deleted
+        case .annotation:
+            guard let annotation = Projection.annotation(state) else { return }
+            try annotation.insert(db, onConflict: .replace)
+            try replaceTags(of: id, with: annotation.tags, in: db)
+            search = SearchEntry(
+                quote: annotation.quoteExact ?? "", body: annotation.body ?? "",
+                tags: annotation.tags.joined(separator: " "), isLive: !annotation.deleted)
+        case .note:
+            guard let note = Projection.note(state) else { return }
+            try note.insert(db, onConflict: .replace)
+            try replaceTags(of: id, with: note.tags, in: db)
+            search = SearchEntry(
+                title: note.title ?? "", body: note.body, tags: note.tags.joined(separator: " "), isLive: !note.deleted)
+        }
+        try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [rowid])
+        if search.isLive {
+            try db.execute(
+                sql: "INSERT INTO search_index (rowid, title, quote, body, tags) VALUES (?, ?, ?, ?, ?)",
+                arguments: [rowid, search.title, search.quote, search.body, search.tags])
+        }
+    }
+
+    /// Throws the view away and folds every entity of the log again.
+    static func rebuild(in db: Database) throws {
+        for table in ["entities", "documents", "annotations", "notes", "tags", "search_index"] {
+            try db.execute(sql: "DELETE FROM \(table)")
+        }
+        try db.execute(sql: "UPDATE state_digest SET digest = zeroblob(32)")
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT DISTINCT entity_kind, entity_id FROM operations ORDER BY entity_id")
+        var entities: [(EntityKind, String)] = []
+        while let row = try cursor.next() { entities.append((row[0], row[1])) }
+        for (kind, id) in entities { try refresh(kind: kind, id: id, in: db) }
+    }
+
+    /// The stored aggregate of every entity digest.
+    static func stateDigest(in db: Database) throws -> Data {
+        try Data.fetchOne(db, sql: "SELECT digest FROM state_digest") ?? Data(count: 32)
+    }
+
+    static func xor(_ a: Data, _ b: Data) -> Data {
+        Data(zip(a, b).map { $0 ^ $1 })
+    }
+
+    private struct SearchEntry {
+        var title = ""
+        var quote = ""
+        var body = ""
+        var tags = ""
+        var isLive = true
+    }
+
+    private static func foldIntoStateDigest(_ delta: Data, in db: Database) throws {
+        let current = try stateDigest(in: db)
+        try db.execute(sql: "UPDATE state_digest SET digest = ?", arguments: [xor(current, delta)])
+    }
+
+    private static func replaceTags(of id: String, with tags: [String], in db: Database) throws {
+        try db.execute(sql: "DELETE FROM tags WHERE entity_id = ?", arguments: [id])
+        for tag in tags {
+            try db.execute(sql: "INSERT INTO tags (entity_id, tag) VALUES (?, ?)", arguments: [id, tag])
+        }
+    }
+
+    private static func remove(id: String, kind: EntityKind, rowid: Int64, digest: Data, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM entities WHERE rowid = ?", arguments: [rowid])
+        try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [rowid])
+        try db.execute(sql: "DELETE FROM tags WHERE entity_id = ?", arguments: [id])
+        let table = switch kind {
+        case .document: Document.databaseTableName
+        case .annotation: Annotation.databaseTableName
+        case .note: Note.databaseTableName
+        }
+        try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id])
+        try foldIntoStateDigest(digest, in: db)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// The field names operations use, per kind of entity.
+enum Field {
+    static let title = "title"
+    static let authors = "authors"
+    static let identifiers = "identifiers"
+    static let currentText = "currentText"
+    static let textVersions = "textVersions"
+    static let visibility = "visibility"
+    static let deleted = "deleted"
+    static let document = "document"
+    static let target = "target"
+    static let body = "body"
+    static let tags = "tags"
+    static let motivation = "motivation"
+    static let color = "color"
+    static let replyTo = "replyTo"
+}
+
+/// Turns merged entity states into the rows of the queried tables.
+enum Projection {
+    static func document(_ state: EntityState) -> Document? {
+        guard let creation = state.creation, let lastChange = state.lastChange else { return nil }
+        return Document(
+            id: state.id,
+            title: state.string(Field.title) ?? "",
+            authors: state.register(Field.authors)?.arrayValue?.compactMap(\.stringValue) ?? [],
+            identifiers: state.set(Field.identifiers).compactMap(\.stringValue),
+            currentText: state.string(Field.currentText),
+            textVersions: state.set(Field.textVersions).compactMap(\.stringValue),
+            visibility: state.string(Field.visibility).flatMap(Visibility.init(rawValue:)) ?? .shared,
+            createdBy: creation.reader,
+            createdHlc: creation.hlc,
+            updatedHlc: lastChange.hlc,
+            deleted: state.isDeleted)
+    }
+
+    static func annotation(_ state: EntityState) -> Annotation? {
+        guard let creation = state.creation, let lastChange = state.lastChange else { return nil }
+        let target = AnnotationTarget(json: state.register(Field.target) ?? .null)
+        let body = state.text(Field.body)
+        return Annotation(
+            id: state.id,
+            documentId: state.string(Field.document) ?? "",
+            textHash: target.textHash,
+            quoteExact: target.quote?.exact,
+            quotePrefix: target.quote?.prefix,
+            quoteSuffix: target.quote?.suffix,
+            positionStart: target.position?.start,
+            positionEnd: target.position?.end,
+            page: target.page?.description,
+            pageOrder: target.page?.sortKey,
+            body: body?.current?.value,
+            bodyHeads: body?.heads.count ?? 0,
+            motivation: state.string(Field.motivation).flatMap(Motivation.init(rawValue:)) ?? .highlighting,
+            color: state.string(Field.color),
+            visibility: state.string(Field.visibility).flatMap(Visibility.init(rawValue:)) ?? .shared,
+            replyTo: state.string(Field.replyTo),
+            createdBy: creation.reader,
+            createdHlc: creation.hlc,
+            updatedHlc: lastChange.hlc,
+            deleted: state.isDeleted,
+            tags: state.set(Field.tags).compactMap(\.stringValue))
+    }
+
+    static func note(_ state: EntityState) -> Note? {
+        guard let creation = state.creation, let lastChange = state.lastChange else { return nil }
+        let body = state.text(Field.body)
+        return Note(
+            id: state.id,
+            title: state.string(Field.title),
+            body: body?.current?.value ?? "",
+            bodyHeads: body?.heads.count ?? 0,
+            documentId: state.string(Field.document),
+            visibility: state.string(Field.visibility).flatMap(Visibility.init(rawValue:)) ?? .private,
+            createdBy: creation.reader,
+            createdHlc: creation.hlc,
+            updatedHlc: lastChange.hlc,
+            deleted: state.isDeleted,
+            tags: state.set(Field.tags).compactMap(\.stringValue))
+    }
+}
+
+/// Where an annotation points: every anchor known for it.
+public struct AnnotationTarget: Hashable, Sendable {
+    /// The text version the annotation was made on; nil for a paper book.
+    public var textHash: String?
+    public var quote: TextQuoteSelector?
+    public var position: TextPositionSelector?
+    public var page: PageLocator?
+
+    public init(
+        textHash: String? = nil, quote: TextQuoteSelector? = nil, position: TextPositionSelector? = nil,
+        page: PageLocator? = nil
+    ) {
+        self.textHash = textHash
+        self.quote = quote
+        self.position = position
+        self.page = page
+    }
+
+    var jsonValue: JSONValue {
+        var fields: [String: JSONValue] = [:]
+        if let textHash { fields["text"] = .string(textHash) }
+        if let quote {
+            fields["quote"] = ["exact": .string(quote.exact), "prefix": .string(quote.prefix), "suffix": .string(quote.suffix)]
+        }
+        if let position { fields["position"] = ["start": .int(position.start), "end": .int(position.end)] }
+        if let page { fields["page"] = .string(page.description) }
+        return .object(fields)
+    }
+
+    init(json: JSONValue) {
+        textHash = json["text"]?.stringValue
+        if let exact = json["quote"]?["exact"]?.stringValue {
+            quote = TextQuoteSelector(
+                exact: exact, prefix: json["quote"]?["prefix"]?.stringValue ?? "",
+                suffix: json["quote"]?["suffix"]?.stringValue ?? "")
+        }
+        if let start = json["position"]?["start"]?.intValue, let end = json["position"]?["end"]?.intValue {
+            position = TextPositionSelector(start: start, end: end)
+        }
+        page = json["page"]?.stringValue.flatMap(PageLocator.init(parsing:))
+    }
+}
+
+extension PageLocator {
+    /// An integer that sorts as locators do, for the `page_order` column:
+    /// the scheme in the top bits, then the start, then the end.
+    var sortKey: Int {
+        let scheme = Kind.allCases.firstIndex(of: kind) ?? 0
+        return scheme << 60 | min(start, 1 << 30 - 1) << 30 | min(end, 1 << 30 - 1)
+    }
+}

@@ -1,0 +1,283 @@
+import ArgumentParser
+import Foundation
+import Marginalia
+
+/// `--private` / `--shared`.
+struct VisibilityOptions: ParsableArguments {
+    @Flag(name: .customLong("private"), help: "Keep it on your own machines.")
+    var isPrivate = false
+
+    @Flag(name: .customLong("shared"), help: "Share it with your groups.")
+    var isShared = false
+
+    func validate() throws {
+        if isPrivate && isShared { throw ValidationError("give --private or --shared, not both") }
+    }
+
+    func visibility(default value: Visibility) -> Visibility {
+        isPrivate ? .private : isShared ? .shared : value
+    }
+}
+
+extension MarginaliaCommand {
+    struct Annotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Highlight a passage or mark a page of a document, with an optional note.",
+            discussion: """
+                Name the passage by its text (--quote, with --prefix/--suffix when it occurs more \
+                than once), by code-point offsets (--at START:END), or by printed page (--page). \
+                Annotations are shared unless --private. Prints the new id.
+
+                Examples:
+                  marginalia annotate essay --quote "a room of one's own" --note "the thesis" --tag thesis
+                  marginalia annotate essay --at 120:164
+                  marginalia annotate middlemarch --page "p. 202-03" --note "Dorothea's choice"
+                  echo "a longer note" | marginalia annotate essay --quote "money" --note -
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The document: id, unique id prefix, slug or exact title.")
+        var document: String
+
+        @Option(help: "The exact text of the passage.")
+        var quote: String?
+
+        @Option(help: "Text just before the passage, to tell repeated quotes apart.")
+        var prefix: String?
+
+        @Option(help: "Text just after the passage, to tell repeated quotes apart.")
+        var suffix: String?
+
+        @Option(help: ArgumentHelp("Code-point offsets of the passage, end exclusive.", valueName: "start:end"))
+        var at: String?
+
+        @Option(help: "A printed page or location: 202, 202-203, p. 12, xii, \"Location 1234-1240\".")
+        var page: String?
+
+        @Option(help: "The note; - reads it from standard input.")
+        var note: String?
+
+        @Option(name: .customLong("tag"), help: "A tag; repeat for several.")
+        var tags: [String] = []
+
+        @OptionGroup var visibility: VisibilityOptions
+
+        @Option(name: .customLong("reply-to"), help: "The annotation this one answers.")
+        var replyTo: String?
+
+        @Option(help: "A highlight colour: yellow, green, blue, pink, purple, orange, red, grey, or #rrggbb.")
+        var color: String?
+
+        func validate() throws {
+            if quote != nil && at != nil { throw ValidationError("give --quote or --at, not both") }
+            if quote == nil && (prefix != nil || suffix != nil) { throw ValidationError("--prefix and --suffix go with --quote") }
+            if let at, Self.parseRange(at) == nil {
+                throw ValidationError("--at takes START:END code-point offsets, such as 120:164")
+            }
+            if quote == nil && at == nil && page == nil && note == nil {
+                throw ValidationError("say what to annotate: --quote TEXT, --at START:END or --page LOC")
+            }
+        }
+
+        static func parseRange(_ text: String) -> (Int, Int)? {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let start = Int(parts[0]), let end = Int(parts[1]) else { return nil }
+            return (start, end)
+        }
+
+        func run() throws {
+            let anchor: AnchorRequest
+            if let quote {
+                anchor = .quote(exact: try readArgument(quote), prefix: prefix ?? "", suffix: suffix ?? "")
+            } else if let at, let (start, end) = Self.parseRange(at) {
+                anchor = .position(start: start, end: end)
+            } else {
+                anchor = .none
+            }
+            let draft = AnnotationDraft(
+                document: document, anchor: anchor, page: page, note: try note.map(readArgument), tags: tags,
+                visibility: visibility.visibility(default: .shared), replyTo: replyTo, color: color)
+            let library = try options.openForWriting()
+            let annotation = try library.annotate(draft)
+            Terminal.print(annotation.id)
+        }
+    }
+
+    struct NoteCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "note", abstract: "Write free-standing personal notes.", subcommands: [Add.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write a personal note, optionally about a document.",
+                discussion: """
+                    Notes are private unless --shared. With no TEXT, the note is read from standard \
+                    input, or written in $EDITOR when standard input is a terminal. Prints the new id.
+
+                    Examples:
+                      marginalia note add "Compare with chapter 3 of Middlemarch" --doc essay --tag compare
+                      marginalia note add --title "Reading plan" < plan.txt
+                    """)
+
+            @OptionGroup var options: LibraryOptions
+
+            @Argument(help: "The note; - or nothing reads it from standard input.")
+            var text: String?
+
+            @Option(help: "A title.")
+            var title: String?
+
+            @Option(name: .customLong("doc"), help: "The document the note is about.")
+            var document: String?
+
+            @Option(name: .customLong("tag"), help: "A tag; repeat for several.")
+            var tags: [String] = []
+
+            @Flag(help: "Share the note with your groups.")
+            var shared = false
+
+            func run() throws {
+                let body: String
+                if let text, text != "-" {
+                    body = text
+                } else if text == nil && Terminal.stdinIsTerminal {
+                    body = try Editor.edit("")
+                } else {
+                    body = try readArgument("-")
+                }
+                let library = try options.openForWriting()
+                let note = try library.addNote(
+                    NoteDraft(body: body, title: title, document: document, tags: tags, visibility: shared ? .shared : .private))
+                Terminal.print(note.id)
+            }
+        }
+    }
+
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change the note of an annotation, or a personal note.",
+            discussion: """
+                Without --note, opens the current text in $EDITOR (then $VISUAL, then vi). \
+                Every version stays in `marginalia history`.
+
+                Examples:
+                  marginalia edit 3f2a --note "a better thought"
+                  marginalia edit 3f2a
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The annotation or note: id or unique id prefix.")
+        var id: String
+
+        @Option(help: "The new text; - reads it from standard input.")
+        var note: String?
+
+        @Option(help: "A new title (notes only).")
+        var title: String?
+
+        func run() throws {
+            let library = try options.open()
+            var text = try note.map(readArgument)
+            if text == nil && title == nil {
+                text = try Editor.edit(try library.noteText(of: id))
+            }
+            if try library.edit(id, note: text, title: title) {
+                Terminal.info("saved")
+            } else {
+                Terminal.info("no change")
+            }
+        }
+    }
+
+    struct Tag: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add and remove tags: +TAG adds, -TAG removes.",
+            discussion: """
+                Example: marginalia tag 3f2a +important -todo
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The annotation or note: id or unique id prefix.")
+        var id: String
+
+        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("+TAG to add, -TAG to remove.", valueName: "change"))
+        var changes: [String] = []
+
+        func validate() throws {
+            if changes.isEmpty { throw ValidationError("give +TAG to add or -TAG to remove") }
+            for change in changes where change.count < 2 || !(change.hasPrefix("+") || change.hasPrefix("-")) {
+                throw ValidationError("'\(change)' is not a tag change; write +TAG to add or -TAG to remove")
+            }
+        }
+
+        func run() throws {
+            let adding = changes.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) }
+            let removing = changes.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) }
+            let library = try options.open()
+            let tags = try library.retag(id, adding: adding, removing: removing)
+            Terminal.info(tags.isEmpty ? "no tags" : "tags: " + tags.joined(separator: ", "))
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm",
+            abstract: "Delete annotations, notes or documents (restore brings them back).",
+            discussion: "Example: marginalia rm 3f2a 9c01")
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "Ids or unique id prefixes.")
+        var ids: [String]
+
+        func run() throws {
+            let library = try options.open()
+            for id in ids {
+                Terminal.info(try library.delete(id) ? "deleted \(id)" : "\(id) was already deleted")
+            }
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bring back deleted items.",
+            discussion: "Example: marginalia restore 3f2a")
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "Ids or unique id prefixes.")
+        var ids: [String]
+
+        func run() throws {
+            let library = try options.open()
+            for id in ids {
+                Terminal.info(try library.restore(id) ? "restored \(id)" : "\(id) was not deleted")
+            }
+        }
+    }
+}
+
+/// Lets the reader write text in their editor.
+enum Editor {
+    static func edit(_ initial: String) throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let editor = [environment["EDITOR"], environment["VISUAL"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("marginalia-\(UUID().uuidString).md")
+        try Data(initial.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The editor may carry arguments ("code --wait"): let the shell split it.
+        process.arguments = ["-c", "\(editor) \"$1\"", "sh", file.path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw MarginaliaError.invalidInput("the editor (\(editor)) exited with status \(process.terminationStatus); nothing was saved")
+        }
+        let text = try String(contentsOf: file, encoding: .utf8)
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
+    }
+}

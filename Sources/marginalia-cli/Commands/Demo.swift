@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Marginalia
+
+extension MarginaliaCommand {
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a short tour in a temporary library: add, highlight, note, edit, search, history.",
+            discussion: """
+                Touches nothing of yours: the tour's library lives in a temporary folder, removed \
+                afterwards unless --keep.
+
+                Example: marginalia demo --keep
+                """)
+
+        @Flag(help: "Keep the tour's library and print where it is.")
+        var keep = false
+
+        func run() throws {
+            let folder = FileManager.default.temporaryDirectory
+                .appendingPathComponent("marginalia-demo-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { if !keep { try? FileManager.default.removeItem(at: folder) } }
+            let path = folder.appendingPathComponent("library.sqlite").path
+            try DemoTour(libraryPath: path, folder: folder).run()
+            if keep {
+                Terminal.print()
+                Terminal.print("The tour's library is at \(path); try `marginalia list --library \(path)`.")
+            }
+        }
+    }
+}
+
+/// The tour itself, narrated as the commands a reader would type.
+struct DemoTour {
+    let libraryPath: String
+    let folder: URL
+
+    func step(_ command: String) {
+        Terminal.print()
+        Terminal.print(Terminal.style("$ marginalia \(command)", .bold))
+    }
+
+    func run() throws {
+        let library = try Library.create(at: libraryPath, readerName: "Demo Reader")
+        Terminal.print("A tour of Marginalia in a fresh library (\(libraryPath)).")
+
+        let essayFile = folder.appendingPathComponent("on-marginalia.md")
+        try Data(DemoTour.essay.utf8).write(to: essayFile)
+        step("doc add on-marginalia.md --author \"A. Reader\" --id margins")
+        let essay = try library.addDocument(fileAt: essayFile.path, DocumentDraft(authors: ["A. Reader"], slug: "margins"))
+        Terminal.print(essay.id)
+
+        step("doc add --no-text --title \"The Mill on the Floss\" --author \"George Eliot\" --id floss")
+        let book = try library.addDocument(
+            withoutText: DocumentDraft(title: "The Mill on the Floss", authors: ["George Eliot"], slug: "floss"))
+        Terminal.print(book.id)
+
+        step("annotate margins --quote \"conversation with the dead\" --note \"the whole essay in five words\" --tag thesis")
+        let first = try library.annotate(
+            AnnotationDraft(
+                document: "margins", anchor: .quote(exact: "conversation with the dead"),
+                note: "the whole essay in five words", tags: ["thesis"]))
+        Terminal.print(first.id)
+
+        step("annotate margins --quote \"pencil\" --suffix \" is a promise\" --tag tools")
+        let second = try library.annotate(
+            AnnotationDraft(document: "margins", anchor: .quote(exact: "pencil", suffix: " is a promise"), tags: ["tools"]))
+        Terminal.print(second.id)
+
+        step("annotate floss --page \"p. 202-03\" --note \"Maggie chooses duty; compare the margins essay\"")
+        let pageNote = try library.annotate(
+            AnnotationDraft(document: "floss", page: "p. 202-03", note: "Maggie chooses duty; compare the margins essay"))
+        Terminal.print(pageNote.id)
+
+        step("note add \"Reread both with a pencil in hand.\" --title \"Plan\" --tag todo")
+        let plan = try library.addNote(NoteDraft(body: "Reread both with a pencil in hand.", title: "Plan", tags: ["todo"]))
+        Terminal.print(plan.id)
+
+        step("edit \(Render.shortID(first.id)) --note \"the whole essay in five words: reading is a dialogue\"")
+        try library.edit(first.id, note: "the whole essay in five words: reading is a dialogue")
+
+        step("tag \(Render.shortID(second.id)) +promise -tools")
+        Terminal.print("tags: " + (try library.retag(second.id, adding: ["promise"], removing: ["tools"])).joined(separator: ", "))
+
+        let render = try Render(library: library)
+        step("list")
+        for item in try library.items() { Terminal.print(render.line(item)) }
+
+        step("doc show margins")
+        let annotations = try library.items(ItemFilter(document: "margins", kind: .annotation)).compactMap {
+            if case .annotation(let a) = $0 { a } else { nil }
+        }
+        let text = try library.text(hash: essay.currentText!) ?? ""
+        Render.markedText(text, annotations: annotations).forEach { Terminal.print($0) }
+
+        step("search dialogue")
+        for hit in try library.search("dialogue") {
+            Terminal.print("\(Render.shortID(hit.id))  \(hit.kind.rawValue)  \(hit.field): \(hit.snippet)")
+        }
+
+        step("history \(Render.shortID(first.id))")
+        for entry in try library.history(first.id) { Terminal.print(Render.historyLine(entry)) }
+
+        step("status")
+        let status = try library.status()
+        Terminal.print(
+            "holds \(status.documents) documents, \(status.annotations) annotations, \(status.notes) notes (\(status.operations) operations)")
+        Terminal.print("state hash \(status.stateHash)")
+
+        step("check --rebuild")
+        let report = try library.check(rebuild: true)
+        Terminal.print("\(report.ok ? "ok" : "damaged"): rebuilt from the log, state hash \(report.stateHash)")
+        guard report.ok, report.stateHash == status.stateHash else {
+            throw MarginaliaError.corrupt("the demo library did not rebuild to the same state")
+        }
+    }
+
+    /// A short essay written for this tour.
+    static let essay = """
+        # On Marginalia
+
+        Every second-hand book carries a rumour of its earlier readers. A line is underlined \
+        twice; a word in the margin says "no!"; a page corner is folded and then, years later, \
+        folded back. These marks are a conversation with the dead, and also with the living \
+        reader who comes next.
+
+        To write in a margin is to admit that reading is not a way of receiving but a way of \
+        answering. The pencil is a promise to come back. A pencil mark is small, but it holds \
+        the moment when a sentence stopped being the author's and became partly ours.
+
+        The trouble is that margins do not travel. The notes stay in one copy on one shelf, \
+        and the friend who would have argued with them never sees them. A good annotation \
+        tool keeps the margin but lets it move: from desk to train, from one reader to a \
+        reading group, and from this year to the next, without losing a word.
+        """
+}

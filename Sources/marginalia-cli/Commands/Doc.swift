@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Marginalia
+
+extension MarginaliaCommand {
+    struct Doc: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add, list and show documents.",
+            subcommands: [Add.self, List.self, Show.self])
+    }
+}
+
+extension MarginaliaCommand.Doc {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a document from a .txt or .md file, or a paper book with --no-text.",
+            discussion: """
+                The text is normalized (UTF-8, NFC, \\n line ends) and identified by its SHA-256, \
+                so the same file gives the same text in every reader's library. Prints the new id.
+
+                Examples:
+                  marginalia doc add essay.md --author "Virginia Woolf" --url https://example.org/essay
+                  marginalia doc add --no-text --title "Middlemarch" --author "George Eliot" --isbn 9780141439549 --id middlemarch
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "A .txt or .md file.", completion: .file(extensions: ["txt", "md", "markdown"]))
+        var file: String?
+
+        @Flag(help: "Add a work whose text you do not have (a paper book); annotate it by page.")
+        var noText = false
+
+        @Option(help: "The title (default: the Markdown file's first heading, or the file name).")
+        var title: String?
+
+        @Option(name: .customLong("author"), help: "An author; repeat for several.")
+        var authors: [String] = []
+
+        @Option(help: "The document's web address.")
+        var url: String?
+
+        @Option(help: "The book's ISBN.")
+        var isbn: String?
+
+        @Option(help: "The DOI.")
+        var doi: String?
+
+        @Option(name: .customLong("id"), help: "An id the group agrees on (a-z, 0-9, '.', '_', '-') instead of a random one.")
+        var slug: String?
+
+        @Flag(help: "Keep the document out of group folders.")
+        var `private` = false
+
+        func validate() throws {
+            if noText && file != nil { throw ValidationError("give a FILE or --no-text, not both") }
+            if !noText && file == nil { throw ValidationError("give a FILE to add, or --no-text --title T for a paper book") }
+            if noText && (title ?? "").isEmpty { throw ValidationError("--no-text needs --title") }
+        }
+
+        func run() throws {
+            let library = try options.openForWriting()
+            let draft = DocumentDraft(
+                title: title, authors: authors, url: url, isbn: isbn, doi: doi, slug: slug,
+                visibility: self.private ? .private : .shared)
+            let document = if let file {
+                try library.addDocument(fileAt: file, draft)
+            } else {
+                try library.addDocument(withoutText: draft)
+            }
+            Terminal.info("added \"\(document.title)\"")
+            Terminal.print(document.id)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the documents in the library.",
+            discussion: "Example: marginalia doc list --json")
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Flag(help: "Include deleted documents.")
+        var deleted = false
+
+        func run() throws {
+            let library = try options.open()
+            let documents = try library.documents(includeDeleted: deleted)
+            let counts = try library.annotationCounts()
+            if output.json {
+                let readers = try library.readerNames()
+                Terminal.print(
+                    JSONValue.array(documents.map { $0.jsonValue(readers: readers, annotationCount: counts[$0.id] ?? 0) })
+                        .prettyJSON)
+                return
+            }
+            if documents.isEmpty { Terminal.info("no documents yet; add one with `marginalia doc add FILE`") }
+            let render = try Render(library: library)
+            for document in documents { Terminal.print(render.documentLine(document, annotations: counts[document.id] ?? 0)) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a document: its details, and its text with the annotations marked.",
+            discussion: """
+                Highlights are coloured on a terminal and [bracketed] otherwise; each is numbered, \
+                with its note listed after the text.
+
+                Example: marginalia doc show middlemarch
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The document: id, unique id prefix, slug or exact title.")
+        var document: String
+
+        func run() throws {
+            let library = try options.open()
+            let document = try library.document(self.document)
+            let annotations = try library.items(ItemFilter(document: document.id, kind: .annotation)).compactMap {
+                if case .annotation(let a) = $0 { a } else { nil }
+            }
+            let text = try document.currentText.flatMap { try library.text(hash: $0) }
+            let readers = try library.readerNames()
+            if output.json {
+                var value = document.jsonValue(readers: readers, annotationCount: annotations.count)
+                if case .object(var fields) = value {
+                    fields["content"] = JSONValue(text)
+                    fields["annotationList"] = .array(annotations.map { $0.jsonValue(readers: readers) })
+                    value = .object(fields)
+                }
+                Terminal.print(value.prettyJSON)
+                return
+            }
+            Terminal.print(Terminal.style(document.title, .bold))
+            if !document.authors.isEmpty { Terminal.print(document.authors.joined(separator: ", ")) }
+            for identifier in document.identifiers { Terminal.print(identifier) }
+            Terminal.print(Terminal.style("id \(document.id)", .dim))
+            Terminal.print()
+            if let text {
+                Render.markedText(text, annotations: annotations).forEach { Terminal.print($0) }
+            } else {
+                let render = try Render(library: library)
+                Terminal.print("(a paper book: \(annotations.count) annotation\(annotations.count == 1 ? "" : "s"))")
+                for annotation in annotations { Terminal.print(render.line(.annotation(annotation))) }
+            }
+        }
+    }
+}

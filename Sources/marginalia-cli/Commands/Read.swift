@@ -1,0 +1,225 @@
+import ArgumentParser
+import Foundation
+import Marginalia
+
+extension MarginaliaCommand {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List annotations and notes.",
+            discussion: """
+                Newest first; with --doc, in the order of the document's text and pages.
+
+                Examples:
+                  marginalia list --doc middlemarch --tag dorothea
+                  marginalia list --since 2026-11-01 --type note --json
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(name: .customLong("doc"), help: "Only this document's.")
+        var document: String?
+
+        @Option(help: "Only items with this tag.")
+        var tag: String?
+
+        @Option(help: "Only items by this reader (name or id prefix).")
+        var author: String?
+
+        @Option(help: ArgumentHelp("Only items created or changed since then: 2026-11-29 or an ISO 8601 time.", valueName: "date"))
+        var since: String?
+
+        @Option(help: "annotation or note.")
+        var type: EntityKind?
+
+        @Flag(help: "Include deleted items.")
+        var deleted = false
+
+        @Option(help: "At most this many items.")
+        var limit: Int?
+
+        func validate() throws {
+            if let since, Timestamps.parseUserDate(since) == nil {
+                throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
+            }
+            if type == .document { throw ValidationError("--type is annotation or note; `marginalia doc list` lists documents") }
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let library = try options.open()
+            let items = try library.items(
+                ItemFilter(
+                    document: document, tag: tag, author: author, since: since.flatMap(Timestamps.parseUserDate),
+                    kind: type, includeDeleted: deleted, limit: limit))
+            if output.json {
+                let readers = try library.readerNames()
+                Terminal.print(JSONValue.array(items.map { $0.jsonValue(readers: readers) }).prettyJSON)
+                return
+            }
+            let render = try Render(library: library)
+            for item in items { Terminal.print(render.line(item)) }
+            if items.isEmpty { Terminal.info("nothing matches") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one annotation, note or document in full.",
+            discussion: "Example: marginalia show 3f2a --json")
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "Id or unique id prefix.")
+        var id: String
+
+        func run() throws {
+            let library = try options.open()
+            if try library.resolve(id).kind == .document {
+                var show = Doc.Show()
+                show.options = options
+                show.output = output
+                show.document = id
+                return try show.run()
+            }
+            let item = try library.item(id)
+            if output.json {
+                Terminal.print(item.jsonValue(readers: try library.readerNames()).prettyJSON)
+                return
+            }
+            try Render(library: library).details(item).forEach { Terminal.print($0) }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show every change to an item, oldest first.",
+            discussion: "Example: marginalia history 3f2a")
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "Id or unique id prefix.")
+        var id: String
+
+        func run() throws {
+            let library = try options.open()
+            let entries = try library.history(id)
+            if output.json {
+                Terminal.print(JSONValue.array(entries.map(\.jsonValue)).prettyJSON)
+                return
+            }
+            for entry in entries { Terminal.print(Render.historyLine(entry)) }
+        }
+    }
+
+    struct Search: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Search titles, quotes, notes and tags.",
+            discussion: """
+                Every word must match; end a word with * to match its beginning. Matches are \
+                highlighted on a terminal and [bracketed] otherwise.
+
+                Examples:
+                  marginalia search marriage money
+                  marginalia search "dorothe*" --json
+                  marginalia search --raw 'quote:money OR body:money'
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "Words to find.")
+        var words: [String]
+
+        @Flag(help: "Pass the query to SQLite FTS5 as written.")
+        var raw = false
+
+        @Option(help: "At most this many results.")
+        var limit = 50
+
+        func run() throws {
+            let library = try options.open()
+            let highlight = Terminal.colors && !output.json ? ("\u{1B}[1;33m", "\u{1B}[0m") : ("[", "]")
+            let hits = try library.search(words.joined(separator: " "), raw: raw, limit: limit, highlight: highlight)
+            if output.json {
+                Terminal.print(JSONValue.array(hits.map(\.jsonValue)).prettyJSON)
+                return
+            }
+            for hit in hits {
+                Terminal.print(
+                    "\(Terminal.style(Render.shortID(hit.id), .accent))  \(hit.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(hit.field): \(Render.oneLine(hit.snippet, limit: 200))"
+                )
+            }
+            if hits.isEmpty { Terminal.info("no matches") }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show who you are here, what the library holds, and its state hash.",
+            discussion: """
+                Two libraries that hold the same operations print the same state hash.
+
+                Example: marginalia status --json
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let status = try options.open().status()
+            if output.json {
+                Terminal.print(status.jsonValue.prettyJSON)
+                return
+            }
+            Terminal.print("library     \(status.path)")
+            Terminal.print("reader      \(status.reader.name) (\(status.reader.readerID))")
+            Terminal.print("replica     \(status.reader.replicaID)")
+            Terminal.print(
+                "holds       \(status.documents) documents, \(status.annotations) annotations, \(status.notes) notes (\(status.operations) operations)"
+            )
+            if status.conflicts > 0 { Terminal.print(Terminal.style("conflicts   \(status.conflicts)", .warning)) }
+            Terminal.print("state hash  \(status.stateHash)")
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify the library, and optionally rebuild its tables from the operation log.",
+            discussion: """
+                Checks SQLite's integrity, that every operation can be read, and that the tables \
+                equal a fresh fold of the log. Exits 1 when something is wrong.
+
+                Example: marginalia check --rebuild
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Flag(help: "Throw the tables away and rebuild them from the log first.")
+        var rebuild = false
+
+        func run() throws {
+            let library = try options.open()
+            let before = try library.status().stateHash
+            let report = try library.check(rebuild: rebuild)
+            if output.json {
+                Terminal.print(report.jsonValue.prettyJSON)
+            } else {
+                for problem in report.problems { Terminal.print("problem: \(problem)") }
+                Terminal.print(
+                    "\(report.ok ? "ok" : "damaged"): \(report.entities) items from \(report.operations) operations\(rebuild ? ", rebuilt" : "")"
+                )
+                Terminal.print("state hash  \(report.stateHash)")
+                if rebuild && before != report.stateHash {
+                    Terminal.print("the state hash changed in the rebuild (was \(before))")
+                }
+            }
+            if !report.ok { throw ExitCode.failure }
+        }
+    }
+}
+
+extension EntityKind: ExpressibleByArgument {}

@@ -1,0 +1,183 @@
+import Foundation
+import Marginalia
+
+/// Text forms of the library's items, shared by the commands and the demo.
+struct Render {
+    let readers: [String: String]
+    let documentTitles: [String: String]
+
+    init(library: Library) throws {
+        readers = try library.readerNames()
+        documentTitles = Dictionary(
+            try library.documents(includeDeleted: true).map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func shortID(_ id: String) -> String { String(id.prefix(8)) }
+
+    static func oneLine(_ text: String, limit: Int = 60) -> String {
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return flat.count <= limit ? flat : String(flat.prefix(limit - 1)) + "…"
+    }
+
+    static func date(_ hlc: HLCTimestamp) -> String {
+        String(hlc.description.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+
+    func author(_ id: String) -> String { readers[id] ?? Self.shortID(id) }
+
+    /// One line of `list`.
+    func line(_ item: Item) -> String {
+        var parts = [Terminal.style(Self.shortID(item.id), .accent)]
+        switch item {
+        case .annotation(let a):
+            parts.append("annotation")
+            parts.append(Terminal.style(Self.oneLine(documentTitles[a.documentId] ?? a.documentId, limit: 24), .dim))
+            if let page = a.page { parts.append(page) }
+            if let quote = a.quoteExact { parts.append("\"" + Self.oneLine(quote, limit: 50) + "\"") }
+            if let body = a.body { parts.append("— " + Self.oneLine(body, limit: 50)) }
+            parts += a.tags.map { "#" + $0 }
+            if a.visibility == .private { parts.append("(private)") }
+            if a.deleted { parts.append(Terminal.style("(deleted)", .warning)) }
+        case .note(let n):
+            parts.append("note      ")
+            if let title = n.title { parts.append(Terminal.style(title, .bold)) }
+            parts.append(Self.oneLine(n.body, limit: 60))
+            parts += n.tags.map { "#" + $0 }
+            if n.visibility == .shared { parts.append("(shared)") }
+            if n.deleted { parts.append(Terminal.style("(deleted)", .warning)) }
+        }
+        if item.isInConflict { parts.append(Terminal.style("(conflict)", .warning)) }
+        return parts.joined(separator: "  ")
+    }
+
+    /// The full text form of `show`.
+    func details(_ item: Item) -> [String] {
+        var lines: [String] = []
+        func field(_ name: String, _ value: String?) {
+            if let value, !value.isEmpty { lines.append(Terminal.style(name.padding(toLength: 11, withPad: " ", startingAt: 0), .dim) + value) }
+        }
+        switch item {
+        case .annotation(let a):
+            field("annotation", a.id)
+            field("document", "\(documentTitles[a.documentId] ?? "?") (\(Self.shortID(a.documentId)))")
+            if let start = a.positionStart, let end = a.positionEnd { field("position", "\(start):\(end)") }
+            field("page", a.page)
+            if let quote = a.quoteExact {
+                let context = (a.quotePrefix ?? "") + Terminal.style(quote, .highlight) + (a.quoteSuffix ?? "")
+                field("quote", "\"" + quote + "\"")
+                field("in context", "…" + Self.oneLine(context, limit: 400) + "…")
+            }
+            field("note", a.body)
+            field("tags", a.tags.joined(separator: ", "))
+            field("motivation", a.motivation.rawValue)
+            field("colour", a.color)
+            field("visibility", a.visibility.rawValue)
+            field("reply to", a.replyTo)
+            field("author", author(a.createdBy))
+            field("created", a.createdHlc.description)
+            field("updated", a.updatedHlc.description)
+            if a.deleted { field("deleted", "yes (`marginalia restore \(Self.shortID(a.id))` brings it back)") }
+            if a.bodyHeads > 1 { field("conflict", "\(a.bodyHeads) concurrent versions of the note; see `marginalia history`") }
+        case .note(let n):
+            field("note", n.id)
+            field("title", n.title)
+            if let doc = n.documentId { field("document", "\(documentTitles[doc] ?? "?") (\(Self.shortID(doc)))") }
+            field("tags", n.tags.joined(separator: ", "))
+            field("visibility", n.visibility.rawValue)
+            field("author", author(n.createdBy))
+            field("created", n.createdHlc.description)
+            field("updated", n.updatedHlc.description)
+            if n.deleted { field("deleted", "yes (`marginalia restore \(Self.shortID(n.id))` brings it back)") }
+            if n.bodyHeads > 1 { field("conflict", "\(n.bodyHeads) concurrent versions; see `marginalia history`") }
+            lines.append("")
+            lines.append(n.body)
+        }
+        return lines
+    }
+
+    /// One line of `history`.
+    static func historyLine(_ entry: HistoryEntry) -> String {
+        let summary: String
+        switch entry.operation.change {
+        case .create(let registers, let texts, let sets):
+            var parts = ["created"]
+            if let title = registers["title"]?.stringValue { parts.append("\"\(oneLine(title, limit: 40))\"") }
+            if let body = texts["body"] { parts.append("with note \"\(oneLine(body, limit: 50))\"") }
+            if let tags = sets["tags"], !tags.isEmpty {
+                parts.append("tags " + tags.compactMap(\.stringValue).joined(separator: ", "))
+            }
+            summary = parts.joined(separator: " ")
+        case .set(let field, let value):
+            switch (field, value) {
+            case ("deleted", .bool(true)): summary = "deleted"
+            case ("deleted", .bool(false)): summary = "restored"
+            default: summary = "set \(field) to \(oneLine(value.stringValue ?? value.canonicalJSON, limit: 50))"
+            }
+        case .write(let field, let value, _):
+            summary = "edited \(field == "body" ? "note" : field): \"\(oneLine(value, limit: 60))\""
+        case .add(let field, let elements):
+            summary = "added \(field == "tags" ? "tag" : field) " + elements.map { $0.stringValue ?? $0.canonicalJSON }.joined(separator: ", ")
+        case .remove(let field, let elements, _):
+            summary = "removed \(field == "tags" ? "tag" : field) " + elements.map { $0.stringValue ?? $0.canonicalJSON }.joined(separator: ", ")
+        }
+        let head = entry.isHead ? Terminal.style(" (current)", .dim) : ""
+        return "\(date(entry.operation.hlc))  \(entry.readerName)  \(summary)\(head)"
+    }
+
+    func documentLine(_ document: Document, annotations: Int) -> String {
+        var parts = [Terminal.style(Self.shortID(document.id), .accent), Terminal.style(document.title, .bold)]
+        if !document.authors.isEmpty { parts.append(document.authors.joined(separator: ", ")) }
+        parts.append(document.currentText == nil ? "(no text)" : "")
+        parts.append("\(annotations) annotation\(annotations == 1 ? "" : "s")")
+        if document.deleted { parts.append("(deleted)") }
+        return parts.filter { !$0.isEmpty }.joined(separator: "  ")
+    }
+
+    /// The text with every live annotation marked, then the notes by number.
+    static func markedText(_ text: String, annotations: [Annotation]) -> [String] {
+        let anchored = annotations.filter { $0.positionStart != nil && $0.positionEnd != nil && !$0.deleted }
+            .sorted { ($0.positionStart!, $0.positionEnd!) < ($1.positionStart!, $1.positionEnd!) }
+        var opens: [Int: [Int]] = [:]
+        var closes: [Int: [Int]] = [:]
+        for (index, annotation) in anchored.enumerated() {
+            opens[annotation.positionStart!, default: []].append(index + 1)
+            closes[annotation.positionEnd!, default: []].append(index + 1)
+        }
+        var out = ""
+        var depth = 0
+        let scalars = Array(text.unicodeScalars)
+        func mark(_ s: String) -> String { Terminal.colors ? "" : s }
+        for offset in 0...scalars.count {
+            if let ending = closes[offset] {
+                for number in ending {
+                    depth -= 1
+                    out += mark("]") + Terminal.style(superscript(number), .accent)
+                }
+                if Terminal.colors && depth == 0 { out += "\u{1B}[0m" }
+            }
+            if let starting = opens[offset] {
+                for _ in starting {
+                    depth += 1
+                    out += mark("[")
+                }
+                if Terminal.colors { out += "\u{1B}[30;43m" }
+            }
+            if offset < scalars.count { out.unicodeScalars.append(scalars[offset]) }
+        }
+        var lines = out.components(separatedBy: "\n")
+        if !anchored.isEmpty { lines.append("") }
+        for (index, annotation) in anchored.enumerated() {
+            var line = "\(superscript(index + 1)) \(shortID(annotation.id))"
+            if let page = annotation.page { line += "  \(page)" }
+            if let body = annotation.body { line += "  " + body }
+            if !annotation.tags.isEmpty { line += "  " + annotation.tags.map { "#" + $0 }.joined(separator: " ") }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    static func superscript(_ number: Int) -> String {
+        let digits: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        return String(String(number).compactMap { $0.wholeNumberValue.map { digits[$0] } })
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where text goes, and whether it may be coloured.
+enum Terminal {
+    /// Colour only on a terminal, never with NO_COLOR or TERM=dumb.
+    static let colors: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["NO_COLOR"] != nil || environment["TERM"] == "dumb" { return false }
+        return isatty(STDOUT_FILENO) != 0
+    }()
+
+    static let stdinIsTerminal = isatty(STDIN_FILENO) != 0
+    static let stderrIsTerminal = isatty(STDERR_FILENO) != 0
+
+    static func print(_ line: String = "") {
+        Swift.print(line)
+    }
+
+    /// A remark on stderr: stdout stays clean for ids and data.
+    static func info(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("marginalia: error: \(message)\n".utf8))
+        exit(1)
+    }
+
+    enum Style: String {
+        case bold = "1"
+        case dim = "2"
+        case highlight = "30;43"
+        case accent = "36"
+        case warning = "33"
+    }
+
+    static func style(_ text: String, _ style: Style) -> String {
+        colors ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
+    }
+}
