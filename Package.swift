@@ -45,7 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["Marginalia"]
+            dependencies: ["marginalia-cli"]
         ),
     ]
 )

@@ -71,7 +71,7 @@ public struct SearchHit: Sendable, Hashable {
 
 /// One operation of an item's history, in the order every replica agrees on.
 public struct HistoryEntry: Sendable, Hashable {
-    public var operation: Operation
+    public var operation: LogOperation
     public var readerName: String
     /// Whether the entry wrote a text revision that is a current head.
     public var isHead: Bool
@@ -186,7 +186,7 @@ extension Library {
     public func history(_ reference: String) throws -> [HistoryEntry] {
         try read { db in
             let (id, kind) = try Self.resolve(reference, in: db)
-            let operations = try Materializer.operations(of: id, kind: kind, in: db).sorted(by: Operation.precedes)
+            let operations = try Materializer.operations(of: id, kind: kind, in: db).sorted(by: LogOperation.precedes)
             let heads = Set(
                 EntityState.fold(kind: kind, id: id, operations: operations).texts.values.flatMap { $0.heads.map(\.id) })
             let names = try Self.readerNames(in: db)

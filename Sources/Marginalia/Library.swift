@@ -202,14 +202,19 @@ struct WriteTransaction {
 
     /// Appends a new operation of this replica to the log.
     @discardableResult
-    mutating func record(_ kind: EntityKind, _ id: String, _ change: Change) throws -> Operation {
-        let operation = Operation(
+    mutating func record(_ kind: EntityKind, _ id: String, _ change: Change) throws -> LogOperation {
+        let operation = LogOperation(
             id: OperationID(replica: local.replicaId, seq: local.nextSeq), hlc: clock.tick(),
             reader: local.readerId, entityKind: kind, entityID: id, change: change)
         local.nextSeq += 1
         try OperationRecord(operation).insert(db)
         touch(kind, id)
         return operation
+    }
+
+    /// Moves the clock past a timestamp received from elsewhere.
+    mutating func receive(_ hlc: HLCTimestamp) {
+        clock.receive(hlc)
     }
 
     mutating func touch(_ kind: EntityKind, _ id: String) {

@@ -33,7 +33,9 @@ for url in inputs {
     let name = url.deletingPathExtension().lastPathComponent
     let hashes = rawDelimiter(for: sql)
     source += "        EmbeddedMigration(name: \(hashes)\"\(name)\"\(hashes), sql: \(hashes)\"\"\"\n"
-    source += sql.hasSuffix("\n") ? sql : sql + "\n"
+    // A multi-line literal drops the newline before its closing delimiter:
+    // add one so the embedded text is the file, byte for byte.
+    source += sql + "\n"
     source += "\"\"\"\(hashes)),\n"
 }
 source += "    ]\n}\n"

@@ -270,7 +270,7 @@ struct BitParallelPattern: Sendable {
                                         ph = (ph &<< 1) | hinPlus
                                         mh = (mh &<< 1) | hinMinus
                                         pv[block] = mh | ~(xv | ph)
-                                        mv[block] = ph & xh
+                                        mv[block] = ph & xv
                                         hinPlus = outPlus
                                         hinMinus = outMinus
                                         block &+= 1

@@ -76,7 +76,7 @@ public enum QuoteMatch: Equatable, Sendable {
 /// let text = CodePointText("to be or not to be")
 /// QuoteLocator.locate(exact: "to be", in: text)                 // .ambiguous([0..<5, 13..<18])
 /// QuoteLocator.locate(exact: "to be", prefix: "not ", in: text) // .unique(13..<18)
-/// QuoteLocator.locate(exact: "to bee", in: text)                // .notFound(closest: "to be", 1 error)
+/// QuoteLocator.locate(exact: "not to bee", in: text)            // .notFound(closest: "not to be" at 9..<18, 1 error)
 /// ```
 public enum QuoteLocator {
     /// Finds `exact` in `text`, using `prefix` and `suffix` to choose between

@@ -87,7 +87,7 @@ public struct EntityState: Hashable, Sendable {
     }
 
     /// Merges a set of operations of one entity into its state.
-    public static func fold<Operations: Sequence<Operation>>(
+    public static func fold<Operations: Sequence<LogOperation>>(
         kind: EntityKind, id: String, operations: Operations
     ) -> EntityState {
         var state = EntityState(kind: kind, id: id)
@@ -96,7 +96,7 @@ public struct EntityState: Hashable, Sendable {
     }
 
     /// Folds in one more operation. Applying an operation twice changes nothing.
-    public mutating func apply(_ operation: Operation) {
+    public mutating func apply(_ operation: LogOperation) {
         let stamp = Stamp(operation: operation.id, hlc: operation.hlc, reader: operation.reader)
         if lastChange.map({ stamp.isLater(than: $0) }) ?? true { lastChange = stamp }
         switch operation.change {
@@ -150,7 +150,7 @@ public struct EntityState: Hashable, Sendable {
     // MARK: Digest
 
     /// The canonical form of the merged state: what the state hash digests.
-    /// Operation metadata appears only where it is part of what readers see
+    /// LogOperation metadata appears only where it is part of what readers see
     /// (the creator, and the identity of each text head).
     public var canonicalValue: JSONValue {
         var value: [String: JSONValue] = [

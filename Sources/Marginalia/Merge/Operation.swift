@@ -63,11 +63,11 @@ public enum Change: Hashable, Sendable {
 /// An immutable entry of the operation log.
 ///
 /// ```swift
-/// let op = Operation(
+/// let op = LogOperation(
 ///     id: OperationID(replica: replica, seq: 7), hlc: clock.tick(), reader: reader,
 ///     entityKind: .note, entityID: noteID, change: .set(field: "title", value: "Chapter 3"))
 /// ```
-public struct Operation: Hashable, Sendable {
+public struct LogOperation: Hashable, Sendable {
     public var id: OperationID
     public var hlc: HLCTimestamp
     public var reader: String
@@ -88,7 +88,7 @@ public struct Operation: Hashable, Sendable {
     }
 
     /// The total order every replica agrees on: HLC, then replica, then seq.
-    public static func precedes(_ lhs: Operation, _ rhs: Operation) -> Bool {
+    public static func precedes(_ lhs: LogOperation, _ rhs: LogOperation) -> Bool {
         (lhs.hlc.rawValue, lhs.id.replica, lhs.id.seq) < (rhs.hlc.rawValue, rhs.id.replica, rhs.id.seq)
     }
 }

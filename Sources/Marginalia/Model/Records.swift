@@ -112,7 +112,7 @@ struct LocalReplica: LibraryRecord {
     var createdAt: String
 }
 
-/// The row form of an ``Operation``.
+/// The row form of an ``LogOperation``.
 struct OperationRecord: LibraryRecord {
     static let databaseTableName = "operations"
     var replicaId: String
@@ -123,7 +123,7 @@ struct OperationRecord: LibraryRecord {
     var entityId: String
     var change: String
 
-    init(_ operation: Operation) {
+    init(_ operation: LogOperation) {
         replicaId = operation.id.replica
         seq = operation.id.seq
         hlc = operation.hlc
@@ -133,11 +133,11 @@ struct OperationRecord: LibraryRecord {
         change = operation.change.jsonValue.canonicalJSON
     }
 
-    func operation() throws -> Operation {
+    func operation() throws -> LogOperation {
         guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(change.utf8)),
             let decoded = Change(json: json)
         else { throw MarginaliaError.corrupt("operation \(replicaId).\(seq) cannot be read") }
-        return Operation(
+        return LogOperation(
             id: OperationID(replica: replicaId, seq: seq), hlc: hlc, reader: readerId,
             entityKind: entityKind, entityID: entityId, change: decoded)
     }

@@ -14,10 +14,7 @@ enum LibraryDatabase {
         var created = false
         var applied: Set<String> = []
         if fileManager.fileExists(atPath: path) {
-            applied = try appliedMigrations(at: path)
-            let known = Set(migrations.map(\.name))
-            let unknown = applied.subtracting(known)
-            guard unknown.isEmpty else { throw MarginaliaError.newerSchema(path: path, unknown: unknown.sorted()) }
+            applied = try appliedMigrations(at: path, known: Set(migrations.map(\.name)))
         } else {
             guard createIfMissing else { throw MarginaliaError.libraryMissing(path: path) }
             let folder = (path as NSString).deletingLastPathComponent
@@ -75,7 +72,27 @@ enum LibraryDatabase {
     }
 
     /// The migrations recorded in an existing file, read without changing it.
-    private static func appliedMigrations(at path: String) throws -> Set<String> {
+    private static func appliedMigrations(at path: String, known: Set<String>) throws -> Set<String> {
+        // A read-only connection to a WAL database leaves an empty -wal and
+        // -shm behind. When the file is refused, remove what this look
+        // created, so that it is left exactly as it was. (A file that is
+        // accepted keeps them: another process may be using them by now.)
+        let companions = [path + "-wal", path + "-shm"].filter { !FileManager.default.fileExists(atPath: $0) }
+        do {
+            let applied = try readAppliedMigrations(at: path)
+            let unknown = applied.subtracting(known)
+            guard unknown.isEmpty else { throw MarginaliaError.newerSchema(path: path, unknown: unknown.sorted()) }
+            return applied
+        } catch {
+            for companion in companions {
+                let size = (try? FileManager.default.attributesOfItem(atPath: companion))?[.size] as? Int
+                if size == 0 || companion.hasSuffix("-shm") { try? FileManager.default.removeItem(atPath: companion) }
+            }
+            throw error
+        }
+    }
+
+    private static func readAppliedMigrations(at path: String) throws -> Set<String> {
         var config = Configuration()
         config.readonly = true
         do {

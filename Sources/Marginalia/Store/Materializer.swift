@@ -9,7 +9,7 @@ import GRDB
 /// of the library.
 enum Materializer {
     /// All operations of one entity, decoded.
-    static func operations(of id: String, kind: EntityKind, in db: Database) throws -> [Operation] {
+    static func operations(of id: String, kind: EntityKind, in db: Database) throws -> [LogOperation] {
         try OperationRecord
             .filter(Column("entity_id") == id && Column("entity_kind") == kind)
             .fetchAll(db)

@@ -6,7 +6,8 @@ import Foundation
 /// the reader what to do next, so a command-line tool can print it as is.
 public enum TextInputError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The bytes are not UTF-8; `byteOffset` is the offset (from the start of
-    /// the input, byte-order mark included) of the first byte that breaks it.
+    /// the input, byte-order mark included) of the first byte of the first
+    /// invalid sequence. Everything before it is valid UTF-8.
     case invalidUTF8(byteOffset: Int)
     /// The bytes hold a NUL or too many control characters to be text.
     case binary
@@ -99,26 +100,51 @@ public enum TextNormalizer {
 
     // MARK: - Decoding pipeline
 
+    /// The size of the pieces handed to Foundation for NFC. Foundation's
+    /// normalization is quadratic in the length of what it is given when
+    /// there is much to compose (18 s for a 4 MB decomposed text, against
+    /// 0.2 s in 16 KiB pieces), so long text is normalized piece by piece.
+    static let nfcChunkLength = 16 * 1024
+
     /// Folds line ends and applies NFC to bytes already known to be valid UTF-8.
-    private static func decodeValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var needsNFC = false
-        var hasCR = false
-        // One pass decides which of the two costly steps are needed at all:
-        // most files have no CR, and many are in a script where NFC is a no-op.
-        for byte in bytes {
-            if byte == 0x0D { hasCR = true }
-            // Every scalar below U+0300 (ASCII and two-byte sequences with a
-            // lead byte below 0xCC) is NFC-stable and never composes with a
-            // neighbour below U+0300, so text made only of those is already NFC.
-            if byte >= 0xCC && byte & 0xC0 != 0x80 { needsNFC = true }
+    static func decodeValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>,
+                                chunkLength: Int = nfcChunkLength) -> String {
+        // Most files have no CR; skip the copy for them.
+        guard let base = bytes.baseAddress, memchr(base, 0x0D, bytes.count) != nil else {
+            return normalizeToNFC(bytes, chunkLength: chunkLength)
         }
-        let folded: String
-        if hasCR {
-            folded = String(decoding: foldLineEnds(bytes), as: UTF8.self)
-        } else {
-            folded = String(decoding: bytes, as: UTF8.self)
+        return foldLineEnds(bytes).withUnsafeBufferPointer {
+            normalizeToNFC($0, chunkLength: chunkLength)
         }
-        return needsNFC ? folded.precomposedStringWithCanonicalMapping : folded
+    }
+
+    /// NFC of valid UTF-8, computed in pieces cut where cutting is safe.
+    ///
+    /// A cut just before a scalar below U+0300 (an ASCII byte, or a lead byte
+    /// C2...CB) never changes the result: such a scalar has combining class
+    /// 0, is its own NFC, and is never the second half of a composition, so
+    /// nothing on one side of it can reorder or compose with the other side.
+    /// Pieces made only of such scalars are already NFC and skip Foundation,
+    /// which keeps mostly-English text with a few curly quotes cheap.
+    private static func normalizeToNFC(_ bytes: UnsafeBufferPointer<UInt8>, chunkLength: Int) -> String {
+        func isSafeCut(_ byte: UInt8) -> Bool { byte < 0x80 || (0xC2...0xCB).contains(byte) }
+        let count = bytes.count
+        var result = ""
+        result.reserveCapacity(count)
+        var start = 0
+        while start < count {
+            var end = min(count, start + max(1, chunkLength))
+            while end < count && !isSafeCut(bytes[end]) { end += 1 }
+            let piece = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            let text = String(decoding: piece, as: UTF8.self)
+            if piece.contains(where: { $0 >= 0xCC }) {
+                result += text.precomposedStringWithCanonicalMapping
+            } else {
+                result += text
+            }
+            start = end
+        }
+        return result
     }
 
     /// Replaces CRLF and lone CR with LF. Working on bytes is safe because
@@ -178,9 +204,10 @@ public enum TextNormalizer {
     /// The offset of the first byte that makes `bytes` invalid UTF-8, or nil.
     ///
     /// Follows RFC 3629: no overlong forms, no surrogates, nothing above
-    /// U+10FFFF. For a truncated or broken sequence the offset is that of the
-    /// byte where the problem shows (the unexpected byte, or the lead byte of
-    /// a sequence cut short by the end of input).
+    /// U+10FFFF. For a broken multi-byte sequence the offset is that of its
+    /// first byte, so that in a Latin-1 file it points at the "é" the reader
+    /// can find in an editor rather than at the letter after it; everything
+    /// before the offset is valid UTF-8.
     static func firstInvalidUTF8Offset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         let count = bytes.count
         var index = 0
@@ -207,11 +234,11 @@ public enum TextNormalizer {
             }
             if index + 1 >= count { return index }
             let second = bytes[index + 1]
-            if second < secondLow || second > secondHigh { return index + 1 }
+            if second < secondLow || second > secondHigh { return index }
             var offset = 2
             while offset < length {
                 if index + offset >= count { return index }
-                if bytes[index + offset] & 0xC0 != 0x80 { return index + offset }
+                if bytes[index + offset] & 0xC0 != 0x80 { return index }
                 offset += 1
             }
             index += length

@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+
+extension Library {
+    /// Every operation in the log, in the order every replica agrees on.
+    public func operations() throws -> [LogOperation] {
+        try read { db in
+            try OperationRecord.order(Column("hlc"), Column("replica_id"), Column("seq")).fetchAll(db)
+                .map { try $0.operation() }
+        }
+    }
+
+    /// Applies operations written elsewhere, in one transaction, and advances
+    /// the clock past them.
+    ///
+    /// Operations the log already holds are skipped, so applying the same
+    /// operations twice, or in another order, leaves the same state.
+    ///
+    /// - Parameter readers: the authors' public identities, to name them.
+    /// - Returns: how many operations were new.
+    @discardableResult
+    public func integrate(_ operations: [LogOperation], readers: [Reader] = []) throws -> Int {
+        try write { transaction in
+            for reader in readers { try reader.insert(transaction.db, onConflict: .ignore) }
+            return try transaction.integrate(operations)
+        }
+    }
+}
+
+extension WriteTransaction {
+    /// Adds foreign operations to the log and marks their entities for refresh.
+    mutating func integrate(_ operations: [LogOperation]) throws -> Int {
+        var added = 0
+        for operation in operations {
+            let record = OperationRecord(operation)
+            if let existing = try OperationRecord.fetchOne(
+                db, key: ["replica_id": record.replicaId, "seq": record.seq])
+            {
+                if existing != record {
+                    throw MarginaliaError.corrupt(
+                        "operation \(operation.id) arrived with a content other than the one the log holds")
+                }
+                continue
+            }
+            try record.insert(db)
+            receive(operation.hlc)
+            touch(operation.entityKind, operation.entityID)
+            added += 1
+        }
+        return added
+    }
+}

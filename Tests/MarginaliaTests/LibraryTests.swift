@@ -1,0 +1,287 @@
+import Foundation
+import Testing
+
+@testable import Marginalia
+
+@Suite("Documents, annotations and notes")
+struct LibraryTests {
+    @Test func documentsFromAFileAreNormalizedAndContentAddressed() throws {
+        let a = try TestLibrary()
+        let b = try TestLibrary()
+        let nfd = "Cafe\u{301} society\r\nmet on Thursdays.\r\n"
+        let nfc = "Caf\u{e9} society\nmet on Thursdays.\n"
+        let first = try a.library.addDocument(fileAt: a.folder.write("one.txt", nfd))
+        let second = try b.library.addDocument(fileAt: b.folder.write("two.md", nfc))
+        #expect(first.currentText != nil)
+        #expect(first.currentText == second.currentText)
+        #expect(try a.library.text(hash: first.currentText!) == nfc)
+        #expect(first.title == "one")
+    }
+
+    @Test func markdownTitlesComeFromTheFirstHeading() throws {
+        let test = try TestLibrary()
+        let doc = try test.library.addDocument(fileAt: test.folder.write("x.md", "Intro\n\n# The Real Title\n\nBody."))
+        #expect(doc.title == "The Real Title")
+    }
+
+    @Test func badFilesAreRefusedAndNothingIsStored() throws {
+        let test = try TestLibrary()
+        let hash = try test.stateHash()
+        let cases: [(String, Data)] = [
+            ("bad.txt", Data([0x41, 0x42, 0xff, 0xfe, 0x43])),
+            ("binary.txt", Data([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01, 0x00, 0x00])),
+            ("empty.txt", Data("   \n\n".utf8)),
+            ("paper.pdf", Data("%PDF-1.4".utf8)),
+        ]
+        for (name, data) in cases {
+            #expect(throws: MarginaliaError.self, "\(name)") {
+                _ = try test.library.addDocument(fileAt: test.folder.write(name, data))
+            }
+        }
+        #expect(throws: MarginaliaError.self) { _ = try test.library.addDocument(fileAt: test.folder.path("missing.txt")) }
+        #expect(try test.stateHash() == hash)
+        #expect(try test.library.documents().isEmpty)
+    }
+
+    @Test func paperBooksTakePageNotes() throws {
+        let test = try TestLibrary()
+        let book = try test.library.addDocument(
+            withoutText: DocumentDraft(title: "Middlemarch", authors: ["George Eliot"], isbn: "9780141439549", slug: "middlemarch"))
+        #expect(book.id == "middlemarch")
+        #expect(book.currentText == nil)
+        #expect(book.identifiers == ["isbn:9780141439549"])
+        let late = try test.library.annotate(AnnotationDraft(document: "middlemarch", page: "p. 202-03", note: "Dorothea"))
+        let early = try test.library.annotate(AnnotationDraft(document: "middle", page: "xii", note: "preface"))
+        #expect(late.page == "pp. 202-203")
+        #expect(late.motivation == .commenting)
+        let ordered = try test.library.items(ItemFilter(document: "middlemarch")).map(\.id)
+        #expect(ordered == [early.id, late.id])
+        #expect(throws: MarginaliaError.noText(document: "middlemarch")) {
+            _ = try test.library.annotate(AnnotationDraft(document: "middlemarch", anchor: .position(start: 0, end: 3)))
+        }
+        #expect(throws: MarginaliaError.self) {
+            _ = try test.library.annotate(AnnotationDraft(document: "middlemarch", page: "page two"))
+        }
+    }
+
+    @Test func aQuoteIsStoredWithEveryAnchor() throws {
+        let test = try TestLibrary()
+        let doc = try test.addText(sampleText)
+        let annotation = try test.library.annotate(
+            AnnotationDraft(document: doc, anchor: .quote(exact: "mill wheel"), page: "12", note: "sound", tags: ["river", "night"]))
+        let scalars = Array(sampleText.unicodeScalars)
+        let start = try #require(annotation.positionStart)
+        let end = try #require(annotation.positionEnd)
+        #expect(String(String.UnicodeScalarView(scalars[start..<end])) == "mill wheel")
+        #expect(annotation.quoteExact == "mill wheel")
+        #expect(annotation.quotePrefix == String(String.UnicodeScalarView(scalars[(start - 32)..<start])))
+        #expect(annotation.quoteSuffix?.unicodeScalars.count == 32)
+        #expect(annotation.page == "p. 12")
+        #expect(annotation.tags == ["night", "river"])
+        #expect(annotation.visibility == .shared)
+        #expect(annotation.textHash == (try test.library.document(doc).currentText))
+    }
+
+    @Test func repeatedQuotesNeedContext() throws {
+        let test = try TestLibrary()
+        let doc = try test.addText(sampleText)
+        #expect {
+            _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "river was high")))
+        } throws: { error in
+            guard case MarginaliaError.quoteAmbiguous(_, let positions) = error else { return false }
+            return positions.count == 2 && String(describing: error).contains("--prefix")
+        }
+        let second = try test.library.annotate(
+            AnnotationDraft(document: doc, anchor: .quote(exact: "river was high", suffix: " again")))
+        #expect(second.quoteSuffix?.hasPrefix(" again in May") == true)
+        let byPosition = try test.library.annotate(
+            AnnotationDraft(document: doc, anchor: .position(start: second.positionStart!, end: second.positionEnd!)))
+        #expect(byPosition.quoteExact == "river was high")
+    }
+
+    @Test func aMissingQuoteNamesTheClosestPassage() throws {
+        let test = try TestLibrary()
+        let doc = try test.addText(sampleText)
+        let hash = try test.stateHash()
+        #expect {
+            _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "the mill wheal turned")))
+        } throws: { error in
+            guard case MarginaliaError.quoteNotFound(_, let closest) = error else { return false }
+            return closest?.contains("mill wheel turned") == true
+        }
+        #expect(throws: MarginaliaError.rangeOutOfText(start: 5, end: 100_000, length: sampleText.unicodeScalars.count)) {
+            _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .position(start: 5, end: 100_000)))
+        }
+        #expect(throws: MarginaliaError.invalidInput("the quote is empty")) {
+            _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "  ")))
+        }
+        #expect(throws: MarginaliaError.self) {
+            _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: String(repeating: "x", count: 20_000))))
+        }
+        #expect(throws: MarginaliaError.notFound(kind: "document", reference: "nope")) {
+            _ = try test.library.annotate(AnnotationDraft(document: "nope", anchor: .quote(exact: "Tom")))
+        }
+        #expect(try test.stateHash() == hash)
+        #expect(try test.library.items().isEmpty)
+    }
+
+    @Test func idsAbbreviateToUniquePrefixes() throws {
+        let test = try TestLibrary()
+        var ids: [String] = []
+        for index in 0..<20 { ids.append(try test.library.addNote(NoteDraft(body: "note \(index)")).id) }
+        let id = ids[0]
+        #expect(try test.library.item(String(id.prefix(8))).id == id)
+        let byFirstDigit = Dictionary(grouping: ids, by: { String($0.prefix(1)) })
+        let shared = try #require(byFirstDigit.first { $0.value.count > 1 })
+        #expect {
+            _ = try test.library.item(shared.key)
+        } throws: { error in
+            if case MarginaliaError.ambiguous = error { true } else { false }
+        }
+    }
+
+    @Test func editsKeepEveryRevisionInHistory() throws {
+        let test = try TestLibrary()
+        let note = try test.library.addNote(NoteDraft(body: "first", title: "Plan"))
+        #expect(try test.library.edit(note.id, note: "second"))
+        #expect(try !test.library.edit(note.id, note: "second"), "an edit to the same text writes nothing")
+        #expect(try test.library.edit(note.id, title: "Better plan"))
+        let history = try test.library.history(note.id)
+        #expect(history.count == 3)
+        #expect(history.filter(\.isHead).count == 1)
+        guard case .note(let current) = try test.library.item(note.id) else { Issue.record("not a note"); return }
+        #expect(current.body == "second")
+        #expect(current.title == "Better plan")
+        #expect(throws: MarginaliaError.self) { try test.library.edit(note.id, note: "") }
+    }
+
+    @Test func tagsAddAndRemove() throws {
+        let test = try TestLibrary()
+        let note = try test.library.addNote(NoteDraft(body: "body", tags: ["a"]))
+        #expect(try test.library.retag(note.id, adding: ["b", "c"]) == ["a", "b", "c"])
+        #expect(try test.library.retag(note.id, removing: ["a", "zzz"]) == ["b", "c"])
+        #expect(try test.library.items(ItemFilter(tag: "b")).map(\.id) == [note.id])
+        #expect(try test.library.items(ItemFilter(tag: "a")).isEmpty)
+        #expect(throws: MarginaliaError.self) { try test.library.retag(note.id, adding: ["two,tags"]) }
+    }
+
+    @Test func deleteIsATombstoneAndRestoreUndoesIt() throws {
+        let test = try TestLibrary()
+        let note = try test.library.addNote(NoteDraft(body: "ephemeral thought"))
+        #expect(try test.library.delete(String(note.id.prefix(10))))
+        #expect(try !test.library.delete(note.id))
+        #expect(try test.library.items().isEmpty)
+        #expect(try test.library.items(ItemFilter(includeDeleted: true)).map(\.id) == [note.id])
+        #expect(try test.library.search("ephemeral").isEmpty)
+        #expect(throws: MarginaliaError.deleted(id: note.id)) { try test.library.edit(note.id, note: "x") }
+        #expect(try test.library.restore(note.id))
+        #expect(try test.library.items().map(\.id) == [note.id])
+        #expect(try test.library.search("ephemeral").map(\.id) == [note.id])
+    }
+
+    @Test func listFilters() throws {
+        let wall = ManualClock()
+        let test = try TestLibrary(name: "Maggie", clock: wall)
+        let doc = try test.addText(sampleText, slug: "sample")
+        let late = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Tom"), tags: ["tom"]))
+        wall.advance(10_000)
+        let early = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Café")))
+        let note = try test.library.addNote(NoteDraft(body: "about the doc", document: doc))
+        #expect(try test.library.items(ItemFilter(document: "sample")).map(\.id) == [early.id, late.id, note.id])
+        #expect(try test.library.items().map(\.id) == [note.id, early.id, late.id])
+        #expect(try test.library.items(ItemFilter(kind: .note)).map(\.id) == [note.id])
+        #expect(try test.library.items(ItemFilter(author: "maggie")).count == 3)
+        #expect(throws: MarginaliaError.self) { _ = try test.library.items(ItemFilter(author: "nobody")) }
+        let cut = Date(timeIntervalSince1970: Double(wall.now - 5_000) / 1000)
+        #expect(try Set(test.library.items(ItemFilter(since: cut)).map(\.id)) == [early.id, note.id])
+        #expect(try test.library.items(ItemFilter(limit: 1)).map(\.id) == [note.id])
+    }
+
+    @Test func searchCoversTitlesQuotesNotesAndTags() throws {
+        let test = try TestLibrary()
+        let doc = try test.library.addDocument(text: sampleText, DocumentDraft(title: "Riverside Chronicle")).id
+        let highlight = try test.library.annotate(
+            AnnotationDraft(document: doc, anchor: .quote(exact: "mill wheel"), note: "insomnia", tags: ["machinery"]))
+        let note = try test.library.addNote(NoteDraft(body: "Thursdays were for the café", title: "Habits"))
+        #expect(try test.library.search("chronicle").map(\.id) == [doc])
+        #expect(try test.library.search("wheel").map(\.id) == [highlight.id])
+        #expect(try test.library.search("insomnia").first?.snippet.contains("[insomnia]") == true)
+        #expect(try test.library.search("machinery").map(\.field) == ["tags"])
+        #expect(try test.library.search("thurs*").map(\.id) == [note.id])
+        #expect(try test.library.search("cafe").map(\.id).contains(note.id), "diacritics are folded")
+        #expect(try test.library.search("\"unbalanced").isEmpty)
+        #expect(throws: MarginaliaError.self) { _ = try test.library.search("AND OR (", raw: true) }
+    }
+
+    @Test func statusCountsAndCheckRebuildsToTheSameHash() throws {
+        let test = try TestLibrary()
+        let doc = try test.addText(sampleText)
+        let annotation = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Tom"), note: "x"))
+        _ = try test.library.addNote(NoteDraft(body: "a note", tags: ["t"]))
+        try test.library.retag(annotation.id, adding: ["q"])
+        let status = try test.library.status()
+        #expect((status.documents, status.annotations, status.notes) == (1, 1, 1))
+        let check = try test.library.check()
+        #expect(check.ok, "\(check.problems)")
+        #expect(check.stateHash == status.stateHash)
+        let rebuilt = try test.library.check(rebuild: true)
+        #expect(rebuilt.ok)
+        #expect(try test.stateHash() == status.stateHash)
+    }
+
+    @Test func checkNoticesAViewThatDisagreesWithTheLog() throws {
+        let test = try TestLibrary()
+        let note = try test.library.addNote(NoteDraft(body: "original"))
+        try test.library.pool.write { db in
+            try db.execute(sql: "UPDATE notes SET body = 'tampered' WHERE id = ?", arguments: [note.id])
+        }
+        let report = try test.library.check()
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.contains(note.id) })
+        #expect(try test.library.check(rebuild: true).ok)
+        guard case .note(let repaired) = try test.library.item(note.id) else { return }
+        #expect(repaired.body == "original")
+    }
+
+    @Test func librariesHoldingTheSameOperationsHaveTheSameStateHash() throws {
+        let a = try TestLibrary(name: "A")
+        let b = try TestLibrary(name: "B")
+        let doc = try a.addText(sampleText, slug: "sample")
+        let highlight = try a.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Tom"), note: "quiet"))
+        try a.library.retag(highlight.id, adding: ["x"])
+        try b.library.integrate(try a.library.operations().reversed())
+        #expect(try a.stateHash() == b.stateHash())
+        #expect(try a.stateHash() != TestLibrary().stateHash())
+
+        // Concurrent edits of one note, then an exchange: both hold both heads.
+        try a.library.edit(highlight.id, note: "quiet, from A")
+        try b.library.edit(highlight.id, note: "quiet, from B")
+        try b.library.retag(highlight.id, removing: ["x"])
+        try a.library.retag(highlight.id, adding: ["x"])  // already present: no op
+        let fromA = try a.library.operations()
+        let fromB = try b.library.operations()
+        #expect(try a.library.integrate(fromB) > 0)
+        try b.library.integrate(fromA)
+        try b.library.integrate(fromA)  // twice changes nothing
+        #expect(try a.stateHash() == b.stateHash())
+        guard case .annotation(let merged) = try b.library.item(highlight.id) else { return }
+        #expect(merged.bodyHeads == 2)
+        #expect(try b.library.status().conflicts == 1)
+        #expect(try a.library.check().ok && b.library.check().ok)
+    }
+
+    @Test func aFailedCommandChangesNothing() throws {
+        let test = try TestLibrary()
+        let doc = try test.addText(sampleText)
+        let operations = try test.library.operations().count
+        let hash = try test.stateHash()
+        #expect(throws: MarginaliaError.self) {
+            _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Tom"), replyTo: "nothing-here"))
+        }
+        #expect(throws: MarginaliaError.self) {
+            _ = try test.library.addDocument(text: "another", DocumentDraft(title: "dup", slug: String(doc.prefix(32))))
+        }
+        #expect(try test.library.operations().count == operations)
+        #expect(try test.stateHash() == hash)
+    }
+}
