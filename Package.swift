@@ -31,6 +31,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "MigrationEmbedder"),
+        .executableTarget(
+            name: "marginalia-populate",
+            dependencies: ["Marginalia"],
+            path: "Tools/Populate"
+        ),
         .plugin(
             name: "EmbedMigrations",
             capability: .buildTool(),

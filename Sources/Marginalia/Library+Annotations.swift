@@ -76,6 +76,26 @@ extension Library {
     /// carries the quote with 32 code points of context, its position, and the
     /// page locator when one is given.
     public func annotate(_ draft: AnnotationDraft) throws -> Annotation {
+        try annotate([draft])[0]
+    }
+
+    /// Creates many annotations in one transaction: all of them, or (when
+    /// one is refused) none.
+    public func annotate(_ drafts: [AnnotationDraft]) throws -> [Annotation] {
+        try write { transaction in
+            var texts: [String: CodePointText] = [:]
+            var ids: [String] = []
+            for draft in drafts {
+                ids.append(try Self.recordAnnotation(draft, texts: &texts, in: &transaction))
+            }
+            try transaction.flush()
+            return try ids.map { try Self.annotation($0, in: transaction.db) }
+        }
+    }
+
+    private static func recordAnnotation(
+        _ draft: AnnotationDraft, texts: inout [String: CodePointText], in transaction: inout WriteTransaction
+    ) throws -> String {
         let page = try draft.page.map(Self.parsePage)
         let note = draft.note.map(TextNormalizer.normalize)
         let tags = try Self.validTags(draft.tags)
@@ -85,36 +105,42 @@ extension Library {
         if case .none = draft.anchor, page == nil, note?.isEmpty ?? true {
             throw MarginaliaError.invalidInput("an annotation needs a passage (--quote or --at), a page (--page) or a note (--note)")
         }
-        return try write { transaction in
-            let db = transaction.db
-            let documentID = try Self.resolve(draft.document, as: .document, in: db)
-            let document = try Document.fetchOne(db, key: documentID)!
-            if document.deleted { throw MarginaliaError.deleted(id: documentID) }
-            let replyTo = try draft.replyTo.map { try Self.resolve($0, as: .annotation, in: db) }
-            let target = try Self.target(for: draft.anchor, page: page, document: document, in: db)
-
-            let motivation =
-                draft.motivation
-                ?? (replyTo != nil ? .replying : (note?.isEmpty == false ? .commenting : (target.quote == nil ? .bookmarking : .highlighting)))
-            var registers: [String: JSONValue] = [
-                Field.document: .string(documentID),
-                Field.target: target.jsonValue,
-                Field.motivation: .string(motivation.rawValue),
-                Field.visibility: .string(draft.visibility.rawValue),
-                Field.deleted: false,
-            ]
-            if let replyTo { registers[Field.replyTo] = .string(replyTo) }
-            if let color = draft.color { registers[Field.color] = .string(color.lowercased()) }
-            let id = Identifier.newEntityID()
-            try transaction.record(
-                .annotation, id,
-                .create(
-                    registers: registers,
-                    texts: note.flatMap { $0.isEmpty ? nil : [Field.body: $0] } ?? [:],
-                    sets: tags.isEmpty ? [:] : [Field.tags: tags.map(JSONValue.string)]))
-            try transaction.flush()
-            return try Self.annotation(id, in: db)
+        let db = transaction.db
+        let documentID = try Self.resolve(draft.document, as: .document, in: db)
+        let document = try Document.fetchOne(db, key: documentID)!
+        if document.deleted { throw MarginaliaError.deleted(id: documentID) }
+        let replyTo = try draft.replyTo.map { try Self.resolve($0, as: .annotation, in: db) }
+        var text: CodePointText?
+        if let hash = document.currentText, draft.anchor != .none {
+            if texts[hash] == nil {
+                guard let content = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
+                else { throw MarginaliaError.corrupt("the text \(hash.prefix(12)) of document \(documentID) is missing") }
+                texts[hash] = CodePointText(content)
+            }
+            text = texts[hash]
         }
+        let target = try Self.target(for: draft.anchor, page: page, document: document, text: text)
+
+        let motivation =
+            draft.motivation
+            ?? (replyTo != nil ? .replying : (note?.isEmpty == false ? .commenting : (target.quote == nil ? .bookmarking : .highlighting)))
+        var registers: [String: JSONValue] = [
+            Field.document: .string(documentID),
+            Field.target: target.jsonValue,
+            Field.motivation: .string(motivation.rawValue),
+            Field.visibility: .string(draft.visibility.rawValue),
+            Field.deleted: false,
+        ]
+        if let replyTo { registers[Field.replyTo] = .string(replyTo) }
+        if let color = draft.color { registers[Field.color] = .string(color.lowercased()) }
+        let id = Identifier.newEntityID()
+        try transaction.record(
+            .annotation, id,
+            .create(
+                registers: registers,
+                texts: note.flatMap { $0.isEmpty ? nil : [Field.body: $0] } ?? [:],
+                sets: tags.isEmpty ? [:] : [Field.tags: tags.map(JSONValue.string)]))
+        return id
     }
 
     /// Creates a free-standing note.
@@ -298,7 +324,7 @@ extension Library {
 
     /// Finds the passage an anchor request names in the document's current text.
     static func target(
-        for anchor: AnchorRequest, page: PageLocator?, document: Document, in db: Database
+        for anchor: AnchorRequest, page: PageLocator?, document: Document, text: CodePointText?
     ) throws -> AnnotationTarget {
         guard let hash = document.currentText else {
             switch anchor {
@@ -315,9 +341,7 @@ extension Library {
                 throw MarginaliaError.noText(document: document.id)
             }
         }
-        guard let content = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
-        else { throw MarginaliaError.corrupt("the text \(hash.prefix(12)) of document \(document.id) is missing") }
-        let text = CodePointText(content)
+        guard let text else { return AnnotationTarget(textHash: hash, page: page) }
         let position: TextPositionSelector
         switch anchor {
         case .none:

@@ -1,0 +1,89 @@
+// Fills a library with synthetic documents and annotations for benchmarks.
+//
+// Usage: marginalia-populate --library PATH --annotations N [--documents D]
+//
+// The text and passages are generated from a fixed seed, so two runs make
+// libraries of the same shape. Progress goes to stderr.
+import Foundation
+import Marginalia
+
+struct Options {
+    var library = ""
+    var annotations = 1_000
+    var documents = 10
+
+    init(_ arguments: [String]) throws {
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            guard let value = iterator.next() else { throw usage() }
+            switch argument {
+            case "--library": library = value
+            case "--annotations": annotations = Int(value) ?? -1
+            case "--documents": documents = Int(value) ?? -1
+            default: throw usage()
+            }
+        }
+        if library.isEmpty || annotations < 0 || documents < 1 { throw usage() }
+    }
+
+    func usage() -> MarginaliaError {
+        .invalidInput("usage: marginalia-populate --library PATH --annotations N [--documents D]")
+    }
+}
+
+/// SplitMix64, so every run generates the same library shape.
+struct Generator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+let words = """
+    river mill margin reader pencil promise window spring letter evening harbour lantern \
+    orchard silence thunder meadow kitchen scholar journey bridge garden candle season \
+    mirror shadow whisper ledger compass anchor
+    """.split(separator: " ").map(String.init)
+
+func sentence(_ generator: inout Generator, words count: Int) -> String {
+    (0..<count).map { _ in words.randomElement(using: &generator)! }.joined(separator: " ")
+}
+
+do {
+    let options = try Options(Array(CommandLine.arguments.dropFirst()))
+    var generator = Generator(state: 2026)
+    let library = try Library.open(at: options.library, mode: .createIfMissing(readerName: "bench"))
+    var documents: [(id: String, length: Int)] = []
+    for index in 0..<options.documents {
+        let paragraphs = (0..<200).map { _ in sentence(&generator, words: 40) + "." }
+        let text = "Document \(index) \(UUID().uuidString)\n\n" + paragraphs.joined(separator: "\n\n")
+        let document = try library.addDocument(
+            text: text, DocumentDraft(title: "Synthetic document \(index)", slug: "doc-\(index)"))
+        documents.append((document.id, text.unicodeScalars.count))
+    }
+    let batch = 5_000
+    var made = 0
+    while made < options.annotations {
+        let count = min(batch, options.annotations - made)
+        let drafts = (0..<count).map { index -> AnnotationDraft in
+            let document = documents[(made + index) % documents.count]
+            let start = Int.random(in: 0..<(document.length - 200), using: &generator)
+            let length = Int.random(in: 10..<120, using: &generator)
+            return AnnotationDraft(
+                document: document.id, anchor: .position(start: start, end: start + length),
+                note: index % 3 == 0 ? sentence(&generator, words: 12) : nil,
+                tags: index % 5 == 0 ? [words.randomElement(using: &generator)!] : [])
+        }
+        _ = try library.annotate(drafts)
+        made += count
+        FileHandle.standardError.write(Data("\rpopulate: \(made)/\(options.annotations) annotations".utf8))
+    }
+    FileHandle.standardError.write(Data("\n".utf8))
+} catch {
+    FileHandle.standardError.write(Data("marginalia-populate: \(error)\n".utf8))
+    exit(1)
+}
