@@ -117,6 +117,15 @@ CREATE TABLE notes (
 CREATE INDEX notes_by_document ON notes(document_id);
 CREATE INDEX notes_by_update ON notes(updated_hlc);
 
+-- Items that need a reader's decision: concurrent note versions that could
+-- not be joined, or edits made concurrently with a delete.
+CREATE TABLE conflicts (
+    entity_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    heads INTEGER NOT NULL,              -- note versions in conflict (0, or 2 and more)
+    concurrent_edits INTEGER NOT NULL    -- edits concurrent with the delete that won
+) WITHOUT ROWID;
+
 CREATE TABLE tags (
     entity_id TEXT NOT NULL,
     tag TEXT NOT NULL,

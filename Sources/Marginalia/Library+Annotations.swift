@@ -173,7 +173,7 @@ extension Library {
     public func noteText(of reference: String) throws -> String {
         try read { db in
             let (id, kind) = try Self.resolve(reference, in: db)
-            return try Self.bodyState(id: id, kind: kind, in: db).current?.value ?? ""
+            return try Materializer.state(of: id, kind: kind, in: db).text(Field.body)?.value ?? ""
         }
     }
 
@@ -194,12 +194,13 @@ extension Library {
             if state.isDeleted { throw MarginaliaError.deleted(id: id) }
             var changed = false
             if let note {
-                let heads = state.text(Field.body)?.heads ?? []
+                let body = state.text(Field.body)
                 if kind == .note, note.allSatisfy(\.isWhitespace) {
                     throw MarginaliaError.invalidInput("a note cannot be empty; `marginalia rm \(reference)` deletes it")
                 }
-                if !(heads.count == 1 && heads[0].value == note) && !(heads.isEmpty && note.isEmpty) {
-                    try transaction.record(kind, id, .write(field: Field.body, value: note, replaces: heads.map(\.id)))
+                let unchanged = body.map { $0.heads.count == 1 && $0.value == note } ?? note.isEmpty
+                if !unchanged {
+                    try transaction.record(kind, id, state.writing(Field.body, note))
                     changed = true
                 }
             }
@@ -236,10 +237,7 @@ extension Library {
                 try transaction.record(kind, id, .add(field: Field.tags, elements: toAdd.map(JSONValue.string)))
             }
             if !toRemove.isEmpty {
-                let observed = toRemove.flatMap { state.sets[Field.tags]?.liveAdds(of: .string($0)) ?? [] }
-                try transaction.record(
-                    kind, id,
-                    .remove(field: Field.tags, elements: toRemove.map(JSONValue.string), observed: observed.sorted()))
+                try transaction.record(kind, id, state.removing(Field.tags, toRemove.map(JSONValue.string)))
             }
             return present.union(toAdd).subtracting(toRemove).sorted()
         }
@@ -266,7 +264,7 @@ extension Library {
             let (id, kind) = try Self.resolve(reference, in: transaction.db)
             let state = try Materializer.state(of: id, kind: kind, in: transaction.db)
             guard state.isDeleted != deleted else { return false }
-            try transaction.record(kind, id, .set(field: Field.deleted, value: .bool(deleted)))
+            try transaction.record(kind, id, deleted ? state.deleting() : .set(field: Field.deleted, value: false))
             return true
         }
     }
@@ -289,10 +287,6 @@ extension Library {
 
     static func tags(of id: String, in db: Database) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT tag FROM tags WHERE entity_id = ? ORDER BY tag", arguments: [id])
-    }
-
-    static func bodyState(id: String, kind: EntityKind, in db: Database) throws -> EntityState.TextField {
-        try Materializer.state(of: id, kind: kind, in: db).text(Field.body) ?? EntityState.TextField()
     }
 
     static func parsePage(_ text: String) throws -> PageLocator {

@@ -245,8 +245,7 @@ extension Library {
                 annotations: try count("SELECT count(*) FROM annotations WHERE NOT deleted"),
                 notes: try count("SELECT count(*) FROM notes WHERE NOT deleted"),
                 operations: try count("SELECT count(*) FROM operations"),
-                conflicts: try count(
-                    "SELECT (SELECT count(*) FROM annotations WHERE body_heads > 1) + (SELECT count(*) FROM notes WHERE body_heads > 1)"),
+                conflicts: try count("SELECT count(*) FROM conflicts"),
                 schema: try String.fetchOne(db, sql: "SELECT max(identifier) FROM grdb_migrations") ?? "",
                 stateHash: Self.stateHash(try Materializer.stateDigest(in: db)))
         }

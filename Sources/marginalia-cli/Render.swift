@@ -119,6 +119,8 @@ struct Render {
             summary = "added \(field == "tags" ? "tag" : field) " + elements.map { $0.stringValue ?? $0.canonicalJSON }.joined(separator: ", ")
         case .remove(let field, let elements, _):
             summary = "removed \(field == "tags" ? "tag" : field) " + elements.map { $0.stringValue ?? $0.canonicalJSON }.joined(separator: ", ")
+        case .delete:
+            summary = "deleted"
         }
         let head = entry.isHead ? Terminal.style(" (current)", .dim) : ""
         return "\(date(entry.operation.hlc))  \(entry.readerName)  \(summary)\(head)"

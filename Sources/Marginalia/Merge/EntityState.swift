@@ -24,6 +24,10 @@ public struct EntityState: Hashable, Sendable {
     public private(set) var registers: [String: RegisterValue] = [:]
     public private(set) var texts: [String: TextField] = [:]
     public private(set) var sets: [String: ObservedRemoveSet] = [:]
+    /// Every operation folded in, with the operations each delete had seen.
+    private var operationIDs: Set<OperationID> = []
+    private var deletes: [OperationID: Set<OperationID>] = [:]
+    private var edits: [OperationID: Stamp] = [:]
 
     /// Who wrote an operation, and when.
     public struct Stamp: Hashable, Sendable {
@@ -60,10 +64,44 @@ public struct EntityState: Hashable, Sendable {
             revisions.values.filter { !replaced.contains($0.id) }
                 .sorted { $1.stamp.isLater(than: $0.stamp) }
         }
-        /// The newest head: the value shown while a conflict is open.
+        /// The newest head.
         public var current: Revision? { heads.last }
-        /// Whether concurrent writes left more than one head.
-        public var isInConflict: Bool { heads.count > 1 }
+
+        /// The field's value: the single head, or the concurrent heads joined
+        /// line by line (in operation-id order, each against its common
+        /// ancestor with what was joined so far); nil when they cannot be joined.
+        public var mergedValue: String? {
+            let heads = heads.sorted { $0.id < $1.id }
+            guard var joined = heads.first else { return nil }
+            var joinedAncestry = ancestry(of: joined.id)
+            for head in heads.dropFirst() {
+                let ancestry = ancestry(of: head.id)
+                let base = joinedAncestry.intersection(ancestry)
+                    .compactMap { revisions[$0] }
+                    .max { $1.stamp.isLater(than: $0.stamp) }
+                guard let value = LineMerge.merge(base: base?.value ?? "", ours: joined.value, theirs: head.value)
+                else { return nil }
+                joined.value = value
+                joinedAncestry.formUnion(ancestry)
+            }
+            return joined.value
+        }
+
+        /// The value shown: the merged value, or while a conflict is open the newest head.
+        public var value: String? { mergedValue ?? current?.value }
+        /// Whether concurrent writes left heads that could not be joined.
+        public var isInConflict: Bool { heads.count > 1 && mergedValue == nil }
+
+        /// A revision and every revision it replaces, transitively.
+        func ancestry(of id: OperationID) -> Set<OperationID> {
+            var seen: Set<OperationID> = []
+            var pending = [id]
+            while let next = pending.popLast() {
+                guard seen.insert(next).inserted, let revision = revisions[next] else { continue }
+                pending += revision.replaces
+            }
+            return seen
+        }
     }
 
     /// An add-wins observed-remove set.
@@ -97,8 +135,14 @@ public struct EntityState: Hashable, Sendable {
 
     /// Folds in one more operation. Applying an operation twice changes nothing.
     public mutating func apply(_ operation: LogOperation) {
+        guard operationIDs.insert(operation.id).inserted else { return }
         let stamp = Stamp(operation: operation.id, hlc: operation.hlc, reader: operation.reader)
         if lastChange.map({ stamp.isLater(than: $0) }) ?? true { lastChange = stamp }
+        switch operation.change {
+        case .create, .delete: break
+        case .set(let field, _) where field == "deleted": break
+        default: edits[operation.id] = stamp
+        }
         switch operation.change {
         case .create(let registers, let texts, let sets):
             if creation.map({ $0.isLater(than: stamp) }) ?? true { creation = stamp }
@@ -116,6 +160,9 @@ public struct EntityState: Hashable, Sendable {
             var set = sets[field, default: ObservedRemoveSet()]
             for element in elements { set.removed[element, default: []].formUnion(observed) }
             sets[field] = set
+        case .delete(let seen):
+            deletes[operation.id] = Set(seen)
+            writeRegister("deleted", true, stamp)
         }
     }
 
@@ -147,6 +194,39 @@ public struct EntityState: Hashable, Sendable {
     public func set(_ field: String) -> [JSONValue] { sets[field]?.elements ?? [] }
     public var isDeleted: Bool { register("deleted")?.boolValue ?? false }
 
+    /// The edits made concurrently with the delete that keeps the entity
+    /// deleted: they are kept (in history) but not shown, so they are listed
+    /// as a conflict until someone restores the entity or deletes it again
+    /// having seen them.
+    public var editsConcurrentWithDelete: [Stamp] {
+        guard isDeleted, let winner = registers["deleted"]?.stamp.operation, let seen = deletes[winner] else { return [] }
+        return edits.filter { !seen.contains($0.key) }.values.sorted { $1.isLater(than: $0) }
+    }
+
+    /// Whether the entity needs a reader's decision: concurrent text heads
+    /// that could not be joined, or edits concurrent with its delete.
+    public var isInConflict: Bool {
+        texts.values.contains(where: \.isInConflict) || !editsConcurrentWithDelete.isEmpty
+    }
+
+    // MARK: Changes a replica writes
+
+    /// A text write that replaces every current revision of `field`.
+    public func writing(_ field: String, _ value: String) -> Change {
+        .write(field: field, value: value, replaces: text(field)?.heads.map(\.id) ?? [])
+    }
+
+    /// A remove of `elements` from `field` that names the adds seen of them.
+    public func removing(_ field: String, _ elements: [JSONValue]) -> Change {
+        let observed = elements.flatMap { sets[field]?.liveAdds(of: $0) ?? [] }
+        return .remove(field: field, elements: elements, observed: Array(Set(observed)).sorted())
+    }
+
+    /// A delete that names every operation of the entity seen so far.
+    public func deleting() -> Change {
+        .delete(seen: operationIDs.sorted())
+    }
+
     // MARK: Digest
 
     /// The canonical form of the merged state: what the state hash digests.
@@ -165,6 +245,10 @@ public struct EntityState: Hashable, Sendable {
                 }),
             "sets": .object(sets.mapValues { .array($0.elements) }),
         ]
+        let concurrent = editsConcurrentWithDelete
+        if !concurrent.isEmpty {
+            value["editsConcurrentWithDelete"] = .array(concurrent.map { .string($0.operation.description) })
+        }
         if let creation {
             value["created"] = ["by": .string(creation.reader), "at": .int(Int(creation.hlc.rawValue))]
         }

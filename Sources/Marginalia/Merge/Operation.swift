@@ -58,6 +58,10 @@ public enum Change: Hashable, Sendable {
     case add(field: String, elements: [JSONValue])
     /// Removes from an observed-remove set the adds it has seen.
     case remove(field: String, elements: [JSONValue], observed: [OperationID])
+    /// Sets the `deleted` register, naming the operations of the entity the
+    /// deleting replica had seen: any other edit was concurrent with it, and
+    /// is listed as a conflict so that nobody's work vanishes unseen.
+    case delete(seen: [OperationID])
 }
 
 /// An immutable entry of the operation log.
@@ -123,6 +127,8 @@ extension Change {
                     "observed": .array(observed.map { .string($0.description) }),
                 ]
             ]
+        case .delete(let seen):
+            return ["delete": ["seen": .array(seen.map { .string($0.description) })]]
         }
     }
 
@@ -159,6 +165,9 @@ extension Change {
                 let observed = operationIDs(body["observed"])
             else { return nil }
             self = .remove(field: field, elements: elements, observed: observed)
+        case "delete":
+            guard let seen = operationIDs(body["seen"]) else { return nil }
+            self = .delete(seen: seen)
         default:
             return nil
         }

@@ -66,6 +66,13 @@ enum Materializer {
             search = SearchEntry(
                 title: note.title ?? "", body: note.body, tags: note.tags.joined(separator: " "), isLive: !note.deleted)
         }
+        try db.execute(sql: "DELETE FROM conflicts WHERE entity_id = ?", arguments: [id])
+        if state.isInConflict {
+            let heads = state.texts.values.filter(\.isInConflict).map(\.heads.count).max() ?? 0
+            try db.execute(
+                sql: "INSERT INTO conflicts (entity_id, kind, heads, concurrent_edits) VALUES (?, ?, ?, ?)",
+                arguments: [id, kind, heads, state.editsConcurrentWithDelete.count])
+        }
         try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [rowid])
         if search.isLive {
             try db.execute(
@@ -76,7 +83,7 @@ enum Materializer {
 
     /// Throws the view away and folds every entity of the log again.
     static func rebuild(in db: Database) throws {
-        for table in ["entities", "documents", "annotations", "notes", "tags", "search_index"] {
+        for table in ["entities", "documents", "annotations", "notes", "tags", "conflicts", "search_index"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
         try db.execute(sql: "UPDATE state_digest SET digest = zeroblob(32)")
@@ -120,6 +127,7 @@ enum Materializer {
         try db.execute(sql: "DELETE FROM entities WHERE rowid = ?", arguments: [rowid])
         try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [rowid])
         try db.execute(sql: "DELETE FROM tags WHERE entity_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM conflicts WHERE entity_id = ?", arguments: [id])
         let table = switch kind {
         case .document: Document.databaseTableName
         case .annotation: Annotation.databaseTableName

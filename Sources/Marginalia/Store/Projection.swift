@@ -51,8 +51,8 @@ enum Projection {
             positionEnd: target.position?.end,
             page: target.page?.description,
             pageOrder: target.page?.sortKey,
-            body: body?.current?.value,
-            bodyHeads: body?.heads.count ?? 0,
+            body: body?.value,
+            bodyHeads: Self.shownHeads(body),
             motivation: state.string(Field.motivation).flatMap(Motivation.init(rawValue:)) ?? .highlighting,
             color: state.string(Field.color),
             visibility: state.string(Field.visibility).flatMap(Visibility.init(rawValue:)) ?? .shared,
@@ -64,14 +64,20 @@ enum Projection {
             tags: state.set(Field.tags).compactMap(\.stringValue))
     }
 
+    /// 0 without a note, 1 for one (or joined) version, more while in conflict.
+    static func shownHeads(_ body: EntityState.TextField?) -> Int {
+        guard let body, !body.heads.isEmpty else { return 0 }
+        return body.isInConflict ? body.heads.count : 1
+    }
+
     static func note(_ state: EntityState) -> Note? {
         guard let creation = state.creation, let lastChange = state.lastChange else { return nil }
         let body = state.text(Field.body)
         return Note(
             id: state.id,
             title: state.string(Field.title),
-            body: body?.current?.value ?? "",
-            bodyHeads: body?.heads.count ?? 0,
+            body: body?.value ?? "",
+            bodyHeads: Self.shownHeads(body),
             documentId: state.string(Field.document),
             visibility: state.string(Field.visibility).flatMap(Visibility.init(rawValue:)) ?? .private,
             createdBy: creation.reader,
