@@ -52,7 +52,7 @@ extension Library {
         guard let format = DocumentFormat(path: path) else {
             let ext = (path as NSString).pathExtension
             throw MarginaliaError.invalidInput(
-                "cannot read \(ext.isEmpty ? "a file without extension" : ".\(ext) files") yet; "
+                "\(path): cannot read \(ext.isEmpty ? "a file without extension" : ".\(ext) files") yet; "
                     + "Marginalia reads .txt and .md (or add a paper book with --no-text)")
         }
         let data: Data

@@ -10,6 +10,11 @@ extension Library {
         }
     }
 
+    /// Every reader whose operations the library holds.
+    public func readers() throws -> [Reader] {
+        try read { db in try Reader.order(Column("reader_id")).fetchAll(db) }
+    }
+
     /// Applies operations written elsewhere, in one transaction, and advances
     /// the clock past them.
     ///

@@ -113,61 +113,82 @@ public final class Library: Sendable {
 
     /// Runs `body` as one immediate transaction that may record operations.
     func write<T>(_ body: (inout WriteTransaction) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                var transaction = try WriteTransaction(db: db, wallClock: wallClock)
-                result = try body(&transaction)
-                try transaction.finish()
-                return .commit
+        try storage {
+            try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    var transaction = try WriteTransaction(db: db, wallClock: wallClock)
+                    result = try body(&transaction)
+                    try transaction.finish()
+                    return .commit
+                }
+                return result!
             }
-            return result!
         }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+        try storage { try pool.read(body) }
+    }
+
+    /// Turns SQLite's errors (a full disk, a read-only file) into ours.
+    func storage<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw MarginaliaError.storage(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
     }
 
     // MARK: References
 
     /// Resolves an id, a unique id prefix or a document slug.
     static func resolve(_ reference: String, in db: Database) throws -> (id: String, kind: EntityKind) {
-        let trimmed = reference.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw MarginaliaError.invalidInput("an empty id was given") }
-        if let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM entities WHERE id = ?", arguments: [trimmed]) {
-            return (row["id"], row["kind"])
-        }
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT id, kind FROM entities WHERE id > ? AND id < ? ORDER BY id LIMIT 6",
-            arguments: [trimmed, trimmed + "~"])
-        switch rows.count {
-        case 0: throw MarginaliaError.notFound(kind: "item", reference: trimmed)
-        case 1: return (rows[0]["id"], rows[0]["kind"])
-        default: throw MarginaliaError.ambiguous(reference: trimmed, candidates: rows.map { $0["id"] })
+        let candidates = try matches(reference, in: db)
+        switch candidates.count {
+        case 0: throw MarginaliaError.notFound(kind: "item", reference: reference)
+        case 1: return candidates[0]
+        default: throw MarginaliaError.ambiguous(reference: reference, candidates: candidates.map(\.id))
         }
     }
 
-    /// Resolves a reference that must name an entity of `kind`.
+    /// Resolves a reference that must name an entity of `kind`: its exact id,
+    /// a document's exact title, or an id prefix that only one entity of
+    /// that kind has.
     static func resolve(_ reference: String, as kind: EntityKind, in db: Database) throws -> String {
-        let resolved: (id: String, kind: EntityKind)
-        do {
-            resolved = try resolve(reference, in: db)
-        } catch MarginaliaError.notFound where kind == .document {
-            // A document may also be named by its exact title.
-            let ids = try String.fetchAll(
+        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        if kind == .document, try Row.fetchOne(db, sql: "SELECT 1 FROM entities WHERE id = ?", arguments: [trimmed.lowercased()]) == nil {
+            let titled = try String.fetchAll(
                 db, sql: "SELECT id FROM documents WHERE title = ? COLLATE NOCASE AND NOT deleted LIMIT 6",
-                arguments: [reference])
-            if ids.count == 1 { return ids[0] }
-            if ids.count > 1 { throw MarginaliaError.ambiguous(reference: reference, candidates: ids) }
-            throw MarginaliaError.notFound(kind: "document", reference: reference)
-        } catch MarginaliaError.notFound {
-            throw MarginaliaError.notFound(kind: kind.rawValue, reference: reference)
+                arguments: [trimmed])
+            if titled.count == 1 { return titled[0] }
+            if titled.count > 1 { throw MarginaliaError.ambiguous(reference: reference, candidates: titled) }
         }
-        guard resolved.kind == kind else {
-            throw MarginaliaError.wrongKind(reference: reference, expected: kind.rawValue, actual: resolved.kind.rawValue)
+        let candidates = try matches(reference, in: db)
+        let ofKind = candidates.filter { $0.kind == kind }
+        switch (ofKind.count, candidates.count) {
+        case (1, _): return ofKind[0].id
+        case (0, 0): throw MarginaliaError.notFound(kind: kind.rawValue, reference: reference)
+        case (0, 1):
+            throw MarginaliaError.wrongKind(reference: reference, expected: kind.rawValue, actual: candidates[0].kind.rawValue)
+        case (0, _): throw MarginaliaError.notFound(kind: kind.rawValue, reference: reference)
+        default: throw MarginaliaError.ambiguous(reference: reference, candidates: ofKind.map(\.id))
         }
-        return resolved.id
+    }
+
+    /// The entities a reference names: its exact id alone, else every id it
+    /// is a prefix of (ids and slugs are lowercase, so case does not matter).
+    private static func matches(_ reference: String, in db: Database) throws -> [(id: String, kind: EntityKind)] {
+        let key = reference.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !key.isEmpty else { throw MarginaliaError.invalidInput("an empty id was given") }
+        if let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM entities WHERE id = ?", arguments: [key]) {
+            return [(row["id"], row["kind"])]
+        }
+        // Every id character sorts below "~", so this range is the prefix.
+        return try Row.fetchAll(
+            db, sql: "SELECT id, kind FROM entities WHERE id > ? AND id < ? ORDER BY id LIMIT 50",
+            arguments: [key, key + "~"]
+        ).map { ($0["id"], $0["kind"]) }
     }
 }
 

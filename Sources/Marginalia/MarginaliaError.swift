@@ -23,6 +23,9 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
     case duplicateDocument(id: String)
     case deleted(id: String)
     case corrupt(String)
+    case badBundle(BundleError)
+    case replicaCopied(replica: String)
+    case storage(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -68,6 +71,13 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
             return "\(id) is deleted; `marginalia restore \(id)` brings it back"
         case .corrupt(let message):
             return "the library is damaged: \(message); run `marginalia check` for details"
+        case .badBundle(let problem):
+            return "the bundle was not imported: \(problem)"
+        case .replicaCopied(let replica):
+            return "this bundle holds operations of this very replica (\(replica.prefix(8))) that this library never wrote: "
+                + "the library was copied and both copies write; keep writing in only one of them"
+        case .storage(let path, let reason):
+            return "the library at \(path) could not be used: \(reason); nothing was changed"
         }
     }
 

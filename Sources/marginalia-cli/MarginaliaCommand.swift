@@ -20,22 +20,51 @@ struct MarginaliaCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Doc.self, Annotate.self, NoteCommand.self, Edit.self, Tag.self, Remove.self, Restore.self,
-            List.self, Show.self, History.self, Search.self, Status.self, Check.self, Demo.self,
+            List.self, Show.self, History.self, Search.self, Conflicts.self, Resolve.self, BundleCommand.self,
+            Status.self, Check.self, Demo.self,
         ]
     )
 
-    /// Prints library errors as one line, with no usage text after them.
+    /// Prints every error as one line on stderr: usage errors exit 64,
+    /// everything else 1.
     static func main() {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            // --help, --version and completion scripts arrive as errors too.
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            let help = commandPath(Array(CommandLine.arguments.dropFirst())) + " --help"
+            Terminal.fail("\(message.replacingOccurrences(of: "Error: ", with: "")) (see `\(help)`)", status: 64)
+        }
+        do {
             try command.run()
         } catch let error as MarginaliaError {
             Terminal.fail(error.description)
         } catch let error as TextInputError {
             Terminal.fail(error.description)
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
         } catch {
-            exit(withError: error)
+            // A bare `marginalia` asks for help by throwing.
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            Terminal.fail(message, status: exitCode(for: error).rawValue == 0 ? 1 : exitCode(for: error).rawValue)
         }
+    }
+
+    /// `marginalia doc add`, from the words that name a subcommand.
+    static func commandPath(_ arguments: [String]) -> String {
+        var command: any ParsableCommand.Type = MarginaliaCommand.self
+        var path = ["marginalia"]
+        for argument in arguments {
+            guard let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == argument })
+            else { break }
+            path.append(argument)
+            command = next
+        }
+        return path.joined(separator: " ")
     }
 }
 
@@ -52,8 +81,10 @@ struct LibraryOptions: ParsableArguments {
         if let library { return library }
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["MARGINALIA_LIBRARY"], !path.isEmpty { return path }
+        // $HOME first: Foundation's home directory comes from the password database.
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+            ?? (home as NSString).appendingPathComponent(".local/share")
         return (dataHome as NSString).appendingPathComponent("marginalia/library.sqlite")
     }
 
@@ -62,14 +93,22 @@ struct LibraryOptions: ParsableArguments {
         try Library.open(at: path, mode: .existing)
     }
 
-    /// Opens the library for a write, creating it (for the reader named in
-    /// $USER) when it does not exist yet.
-    func openForWriting() throws -> Library {
+    /// Runs a write on the library, creating it first (for the reader named
+    /// in $USER) when it does not exist yet. A library created for a write
+    /// that then fails is removed again, so a refused command leaves nothing.
+    func writing<T>(_ body: (Library) throws -> T) throws -> T {
         let user = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "reader"
         let existed = FileManager.default.fileExists(atPath: path)
-        let library = try Library.open(at: path, mode: .createIfMissing(readerName: user))
-        if !existed { Terminal.info("created a library at \(path) for \(user)") }
-        return library
+        do {
+            let result = try body(try Library.open(at: path, mode: .createIfMissing(readerName: user)))
+            if !existed { Terminal.info("created a library at \(path) for \(user)") }
+            return result
+        } catch {
+            if !existed {
+                for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+            }
+            throw error
+        }
     }
 }
 

@@ -27,9 +27,9 @@ enum Terminal {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    static func fail(_ message: String) -> Never {
+    static func fail(_ message: String, status: Int32 = 1) -> Never {
         FileHandle.standardError.write(Data("marginalia: error: \(message)\n".utf8))
-        exit(1)
+        exit(status)
     }
 
     enum Style: String {

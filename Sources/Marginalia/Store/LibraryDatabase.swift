@@ -21,7 +21,7 @@ enum LibraryDatabase {
             do {
                 if !folder.isEmpty { try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             } catch {
-                throw MarginaliaError.libraryUnwritable(path: path, reason: Self.reason(error))
+                throw MarginaliaError.libraryUnwritable(path: path, reason: blockingFile(above: path) ?? Self.reason(error))
             }
             created = true
         }
@@ -139,6 +139,19 @@ enum LibraryDatabase {
             throw MarginaliaError.libraryUnwritable(
                 path: path, reason: "could not back it up to \(backupPath) before upgrading: \(Self.reason(error))")
         }
+    }
+
+    /// Why a library cannot be created at `path`, when a parent is a file.
+    static func blockingFile(above path: String) -> String? {
+        var folder = (path as NSString).deletingLastPathComponent
+        while !folder.isEmpty && folder != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
+                return isDirectory.boolValue ? nil : "\(folder) is a file, not a folder"
+            }
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        return nil
     }
 
     static func reason(_ error: any Error) -> String {

@@ -22,6 +22,7 @@ struct VisibilityOptions: ParsableArguments {
 extension MarginaliaCommand {
     struct Annotate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "annotate",
             abstract: "Highlight a passage or mark a page of a document, with an optional note.",
             discussion: """
                 Name the passage by its text (--quote, with --prefix/--suffix when it occurs more \
@@ -98,8 +99,7 @@ extension MarginaliaCommand {
             let draft = AnnotationDraft(
                 document: document, anchor: anchor, page: page, note: try note.map(readArgument), tags: tags,
                 visibility: visibility.visibility(default: .shared), replyTo: replyTo, color: color)
-            let library = try options.openForWriting()
-            let annotation = try library.annotate(draft)
+            let annotation = try options.writing { try $0.annotate(draft) }
             Terminal.print(annotation.id)
         }
     }
@@ -110,6 +110,7 @@ extension MarginaliaCommand {
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "add",
                 abstract: "Write a personal note, optionally about a document.",
                 discussion: """
                     Notes are private unless --shared. With no TEXT, the note is read from standard \
@@ -146,9 +147,9 @@ extension MarginaliaCommand {
                 } else {
                     body = try readArgument("-")
                 }
-                let library = try options.openForWriting()
-                let note = try library.addNote(
-                    NoteDraft(body: body, title: title, document: document, tags: tags, visibility: shared ? .shared : .private))
+                let draft = NoteDraft(
+                    body: body, title: title, document: document, tags: tags, visibility: shared ? .shared : .private)
+                let note = try options.writing { try $0.addNote(draft) }
                 Terminal.print(note.id)
             }
         }
@@ -156,6 +157,7 @@ extension MarginaliaCommand {
 
     struct Edit: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "edit",
             abstract: "Change the note of an annotation, or a personal note.",
             discussion: """
                 Without --note, opens the current text in $EDITOR (then $VISUAL, then vi). \
@@ -193,6 +195,7 @@ extension MarginaliaCommand {
 
     struct Tag: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tag",
             abstract: "Add and remove tags: +TAG adds, -TAG removes.",
             discussion: """
                 Example: marginalia tag 3f2a +important -todo
@@ -243,6 +246,7 @@ extension MarginaliaCommand {
 
     struct Restore: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restore",
             abstract: "Bring back deleted items.",
             discussion: "Example: marginalia restore 3f2a")
 

@@ -5,6 +5,7 @@ import Marginalia
 extension MarginaliaCommand {
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "demo",
             abstract: "Run a short tour in a temporary library: add, highlight, note, edit, search, history.",
             discussion: """
                 Touches nothing of yours: the tour's library lives in a temporary folder, removed \

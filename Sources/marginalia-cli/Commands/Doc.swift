@@ -5,6 +5,7 @@ import Marginalia
 extension MarginaliaCommand {
     struct Doc: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doc",
             abstract: "Add, list and show documents.",
             subcommands: [Add.self, List.self, Show.self])
     }
@@ -13,6 +14,7 @@ extension MarginaliaCommand {
 extension MarginaliaCommand.Doc {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a document from a .txt or .md file, or a paper book with --no-text.",
             discussion: """
                 The text is normalized (UTF-8, NFC, \\n line ends) and identified by its SHA-256, \
@@ -59,14 +61,11 @@ extension MarginaliaCommand.Doc {
         }
 
         func run() throws {
-            let library = try options.openForWriting()
             let draft = DocumentDraft(
                 title: title, authors: authors, url: url, isbn: isbn, doi: doi, slug: slug,
                 visibility: self.private ? .private : .shared)
-            let document = if let file {
-                try library.addDocument(fileAt: file, draft)
-            } else {
-                try library.addDocument(withoutText: draft)
+            let document = try options.writing { library in
+                if let file { try library.addDocument(fileAt: file, draft) } else { try library.addDocument(withoutText: draft) }
             }
             Terminal.info("added \"\(document.title)\"")
             Terminal.print(document.id)
@@ -75,6 +74,7 @@ extension MarginaliaCommand.Doc {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the documents in the library.",
             discussion: "Example: marginalia doc list --json")
 
@@ -103,6 +103,7 @@ extension MarginaliaCommand.Doc {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a document: its details, and its text with the annotations marked.",
             discussion: """
                 Highlights are coloured on a terminal and [bracketed] otherwise; each is numbered, \

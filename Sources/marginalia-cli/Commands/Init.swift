@@ -5,6 +5,7 @@ import Marginalia
 extension MarginaliaCommand {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create a library, with a new reader identity and replica id.",
             discussion: """
                 Prints the new reader id. Other write commands create the library on first \

@@ -5,6 +5,7 @@ import Marginalia
 extension MarginaliaCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List annotations and notes.",
             discussion: """
                 Newest first; with --doc, in the order of the document's text and pages.
@@ -65,6 +66,7 @@ extension MarginaliaCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one annotation, note or document in full.",
             discussion: "Example: marginalia show 3f2a --json")
 
@@ -94,6 +96,7 @@ extension MarginaliaCommand {
 
     struct History: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "Show every change to an item, oldest first.",
             discussion: "Example: marginalia history 3f2a")
 
@@ -116,6 +119,7 @@ extension MarginaliaCommand {
 
     struct Search: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "search",
             abstract: "Search titles, quotes, notes and tags.",
             discussion: """
                 Every word must match; end a word with * to match its beginning. Matches are \
@@ -158,6 +162,7 @@ extension MarginaliaCommand {
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show who you are here, what the library holds, and its state hash.",
             discussion: """
                 Two libraries that hold the same operations print the same state hash.
@@ -187,6 +192,7 @@ extension MarginaliaCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Verify the library, and optionally rebuild its tables from the operation log.",
             discussion: """
                 Checks SQLite's integrity, that every operation can be read, and that the tables \

@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+
+/// What importing a bundle did.
+public struct BundleImport: Sendable, Hashable {
+    public var reader: Reader
+    public var replica: String
+    public var operations: Int
+    /// Operations the library did not hold yet.
+    public var applied: Int
+    public var texts: Int
+    /// Items in conflict after the import.
+    public var conflicts: Int
+
+    public var jsonValue: JSONValue {
+        [
+            "reader": ["id": .string(reader.readerId), "name": .string(reader.name)], "replica": .string(replica),
+            "operations": .int(operations), "applied": .int(applied), "texts": .int(texts), "conflicts": .int(conflicts),
+        ]
+    }
+}
+
+extension Library {
+    /// For each replica, the highest seq up to which the library holds all
+    /// of its operations: what another library needs to send only what is new.
+    public func acknowledgements() throws -> [String: Int] {
+        try read { db in try Self.acknowledgements(in: db) }
+    }
+
+    static func acknowledgements(in db: Database) throws -> [String: Int] {
+        // With no gaps, a replica's count equals its highest seq.
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT replica_id, max(seq), count(*) FROM operations GROUP BY replica_id")
+        var acks: [String: Int] = [:]
+        for row in rows {
+            let replica: String = row[0]
+            let highest: Int = row[1]
+            let count: Int = row[2]
+            if highest == count {
+                acks[replica] = highest
+            } else {
+                // A gap: find where the unbroken run from 1 ends.
+                let seqs = try Int.fetchAll(
+                    db, sql: "SELECT seq FROM operations WHERE replica_id = ? ORDER BY seq", arguments: [replica])
+                acks[replica] = zip(seqs, 1...).prefix { $0 == $1 }.count
+            }
+        }
+        return acks
+    }
+
+    /// This replica's operations as a signed bundle file, with the texts
+    /// they add.
+    ///
+    /// - Parameters:
+    ///   - since: only operations after this seq of this replica.
+    ///   - acknowledged: another library's ``acknowledgements()``: only what it lacks.
+    public func exportBundle(since: Int? = nil, acknowledged: [String: Int]? = nil) throws -> (data: Data, operations: Int) {
+        try read { db in
+            let local = try Self.local(db)
+            let after = since ?? acknowledged?[local.replicaId] ?? 0
+            let operations = try OperationRecord
+                .filter(Column("replica_id") == local.replicaId && Column("seq") > after)
+                .order(Column("seq"))
+                .fetchAll(db)
+                .map { try $0.operation() }
+            var hashes = Set<String>()
+            for operation in operations where operation.entityKind == .document {
+                hashes.formUnion(Self.textHashes(in: operation.change))
+            }
+            var texts: [String: String] = [:]
+            for hash in hashes {
+                texts[hash] = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
+            }
+            let bundle = Bundle(
+                replica: local.replicaId,
+                reader: Reader(readerId: local.readerId, name: local.readerName, publicKey: local.publicKey),
+                operations: operations, texts: texts, created: Timestamps.iso8601(Date()))
+            let identity = ReaderIdentity(name: local.readerName, publicKey: local.publicKey, secretKey: local.secretKey)
+            return (try bundle.encoded(signedBy: identity), operations.count)
+        }
+    }
+
+    /// Verifies a bundle file and applies its operations in one transaction.
+    /// Importing the same bundle again applies nothing.
+    public func importBundle(_ data: Data) throws -> BundleImport {
+        let bundle: Bundle
+        do {
+            bundle = try Bundle.decode(data)
+        } catch {
+            throw MarginaliaError.badBundle(error)
+        }
+        return try write { transaction in
+            let db = transaction.db
+            if bundle.replica == transaction.local.replicaId {
+                let newest = try Int.fetchOne(
+                    db, sql: "SELECT max(seq) FROM operations WHERE replica_id = ?", arguments: [bundle.replica]) ?? 0
+                if bundle.operations.contains(where: { $0.id.seq > newest }) {
+                    throw MarginaliaError.replicaCopied(replica: bundle.replica)
+                }
+            }
+            try bundle.reader.insert(db, onConflict: .ignore)
+            for (hash, content) in bundle.texts {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO texts (hash, length, content) VALUES (?, ?, ?)",
+                    arguments: [hash, content.unicodeScalars.count, content])
+            }
+            let applied = try transaction.integrate(bundle.operations)
+            try transaction.flush()
+            return BundleImport(
+                reader: bundle.reader, replica: bundle.replica, operations: bundle.operations.count, applied: applied,
+                texts: bundle.texts.count, conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM conflicts") ?? 0)
+        }
+    }
+
+    /// The text versions a document operation adds.
+    static func textHashes(in change: Change) -> [String] {
+        switch change {
+        case .create(let registers, _, let sets):
+            return (sets[Field.textVersions] ?? []).compactMap(\.stringValue) + [registers[Field.currentText]?.stringValue].compactMap { $0 }
+        case .add(let field, let elements) where field == Field.textVersions:
+            return elements.compactMap(\.stringValue)
+        case .set(let field, let value) where field == Field.currentText:
+            return [value.stringValue].compactMap { $0 }
+        default:
+            return []
+        }
+    }
+}

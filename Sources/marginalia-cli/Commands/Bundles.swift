@@ -1,0 +1,238 @@
+import ArgumentParser
+import Foundation
+import Marginalia
+
+extension MarginaliaCommand {
+    struct BundleCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bundle",
+            abstract: "Move operations between libraries as single signed files (mail, a USB stick).",
+            discussion: """
+                Example, from one machine to another:
+                  marginalia bundle acks -o theirs.json          # on the receiving library
+                  marginalia bundle export --acks theirs.json -o mine.bundle
+                  marginalia bundle import mine.bundle           # on the receiving library
+                """,
+            subcommands: [Export.self, Import.self, Acks.self])
+    }
+}
+
+extension MarginaliaCommand.BundleCommand {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Write this library's own operations, signed, to a bundle file.",
+            discussion: """
+                Without --since or --acks, every operation this library wrote goes in. Texts of \
+                the documents added go with them.
+
+                Examples:
+                  marginalia bundle export -o ada.bundle
+                  marginalia bundle export --acks theirs.json -o update.bundle
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Option(name: .short, help: ArgumentHelp("The bundle file (default: standard output).", valueName: "file"))
+        var output: String?
+
+        @Option(help: "Only operations after this sequence number of this library.")
+        var since: Int?
+
+        @Option(help: ArgumentHelp("Only what the library that wrote this file (`bundle acks`) lacks.", valueName: "file"))
+        var acks: String?
+
+        func validate() throws {
+            if since != nil && acks != nil { throw ValidationError("give --since or --acks, not both") }
+            if let since, since < 0 { throw ValidationError("--since takes a sequence number, 0 or more") }
+        }
+
+        func run() throws {
+            let library = try options.open()
+            var acknowledged: [String: Int]?
+            if let acks {
+                guard let data = FileManager.default.contents(atPath: acks),
+                    let object = try? JSONDecoder().decode([String: Int].self, from: data)
+                else {
+                    throw MarginaliaError.invalidInput("\(acks) is not an acknowledgements file from `marginalia bundle acks`")
+                }
+                acknowledged = object
+            }
+            let (data, count) = try library.exportBundle(since: since, acknowledged: acknowledged)
+            if let output {
+                try AtomicFile.write(data, to: output)
+                Terminal.info("wrote \(count) operation\(count == 1 ? "" : "s") to \(output)")
+            } else {
+                FileHandle.standardOutput.write(data)
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Verify bundle files and apply their operations.",
+            discussion: """
+                Each bundle is checked whole (format, digest, signature, authorship) and applied \
+                in one transaction; a bundle that fails a check changes nothing. Importing a \
+                bundle twice applies nothing the second time.
+
+                Example: marginalia bundle import ada.bundle bo.bundle
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "Bundle files.", completion: .file(extensions: ["bundle"]))
+        var files: [String]
+
+        func run() throws {
+            var results: [JSONValue] = []
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw MarginaliaError.unreadableFile(path: file, reason: "no such file, or not readable")
+                }
+                let result: BundleImport
+                do {
+                    result = try options.writing { try $0.importBundle(data) }
+                } catch MarginaliaError.badBundle(let problem) {
+                    throw MarginaliaError.invalidInput("\(file) was not imported: \(problem)")
+                }
+                results.append(result.jsonValue)
+                if !output.json {
+                    Terminal.print(
+                        "\(file): \(result.applied) new of \(result.operations) operations from \(result.reader.name)"
+                            + (result.conflicts > 0 ? ", \(result.conflicts) conflict\(result.conflicts == 1 ? "" : "s") open" : ""))
+                }
+            }
+            if output.json { Terminal.print(JSONValue.array(results).prettyJSON) }
+        }
+    }
+
+    struct Acks: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "acks",
+            abstract: "Write what this library holds, so another can export only what is new to it.",
+            discussion: "Example: marginalia bundle acks -o theirs.json")
+
+        @OptionGroup var options: LibraryOptions
+
+        @Option(name: .short, help: ArgumentHelp("The file (default: standard output).", valueName: "file"))
+        var output: String?
+
+        func run() throws {
+            let acks = try options.open().acknowledgements()
+            let json = JSONValue.object(acks.mapValues(JSONValue.int)).prettyJSON
+            if let output {
+                try AtomicFile.write(Data((json + "\n").utf8), to: output)
+            } else {
+                Terminal.print(json)
+            }
+        }
+    }
+}
+
+extension MarginaliaCommand {
+    struct Conflicts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "conflicts",
+            abstract: "List the items in conflict, with every concurrent version.",
+            discussion: """
+                Concurrent edits of one note that touch the same lines are kept side by side \
+                until someone resolves them; edits made while another replica deleted the item \
+                are listed too. `marginalia resolve` settles them.
+
+                Example: marginalia conflicts --json
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let conflicts = try options.open().conflicts()
+            if output.json {
+                Terminal.print(JSONValue.array(conflicts.map(\.jsonValue)).prettyJSON)
+                return
+            }
+            if conflicts.isEmpty { Terminal.info("no conflicts") }
+            for conflict in conflicts {
+                Terminal.print(Terminal.style("\(conflict.kind.rawValue) \(conflict.id)", .bold))
+                for (index, head) in conflict.heads.enumerated() {
+                    Terminal.print(
+                        "  [\(index + 1)] \(head.revision)  \(head.authorName)  \(Render.date(head.time))")
+                    for line in head.value.split(separator: "\n", omittingEmptySubsequences: false) {
+                        Terminal.print("      " + line)
+                    }
+                }
+                if !conflict.editsConcurrentWithDelete.isEmpty {
+                    Terminal.print("  deleted, while these edits were made elsewhere:")
+                    for entry in conflict.editsConcurrentWithDelete { Terminal.print("    " + Render.historyLine(entry)) }
+                }
+            }
+        }
+    }
+
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "resolve",
+            abstract: "Settle a conflict: keep one version, write a new one, or decide on a delete.",
+            discussion: """
+                Examples:
+                  marginalia resolve 3f2a --keep 2             # the second version listed by `conflicts`
+                  marginalia resolve 3f2a --note "both, joined by hand"
+                  marginalia resolve 3f2a --restore            # undelete, keeping the concurrent edits
+                  marginalia resolve 3f2a --keep-deleted
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The item in conflict: id or unique id prefix.")
+        var id: String
+
+        @Option(help: ArgumentHelp("Keep this version: its number or revision from `marginalia conflicts`.", valueName: "head"))
+        var keep: String?
+
+        @Option(help: "Replace the versions by this text; - reads it from standard input.")
+        var note: String?
+
+        @Flag(help: "Undelete an item that was edited while it was deleted elsewhere.")
+        var restore = false
+
+        @Flag(help: "Keep it deleted, having seen the edits.")
+        var keepDeleted = false
+
+        func validate() throws {
+            let chosen = [keep != nil, note != nil, restore, keepDeleted].filter { $0 }.count
+            if chosen != 1 { throw ValidationError("give exactly one of --keep HEAD, --note TEXT, --restore, --keep-deleted") }
+        }
+
+        func run() throws {
+            let resolution: Resolution =
+                if let keep { .keep(keep) } else if let note { .note(try readArgument(note)) } else if restore { .restore } else { .keepDeleted }
+            try options.open().resolve(id, resolution)
+            Terminal.info("resolved")
+        }
+    }
+}
+
+/// Writes a file by temp file, fsync and rename, so readers never see half of it.
+enum AtomicFile {
+    static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
+        do {
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+                throw CocoaError(.fileWriteNoPermission)
+            }
+            let handle = try FileHandle(forWritingTo: temporary)
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+            if rename(temporary.path, url.path) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw MarginaliaError.invalidInput("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
