@@ -1,12 +1,20 @@
 import Foundation
 import GRDB
 
-/// Maps snake_case columns to camelCase properties for every record.
-public protocol LibraryRecord: Codable, FetchableRecord, PersistableRecord, Hashable, Sendable {}
+/// A row of one of the library's tables.
+///
+/// Records read and write their columns by hand rather than through Codable:
+/// every command is a new process, and Codable's reflection on first use
+/// costs more than the whole SQLite work of an `annotate`.
+public protocol LibraryRecord: FetchableRecord, PersistableRecord, Hashable, Sendable {}
 
-extension LibraryRecord {
-    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
-    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+extension [String] {
+    /// The JSON array text stored in a column.
+    var jsonColumn: String { JSONValue.array(map(JSONValue.string)).canonicalJSON }
+
+    init(jsonColumn text: String) {
+        self = JSONValue(parsing: text)?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
 }
 
 /// A work being read: an article, an EPUB, a paper book.
@@ -29,6 +37,52 @@ public struct Document: LibraryRecord {
     public var createdHlc: HLCTimestamp
     public var updatedHlc: HLCTimestamp
     public var deleted: Bool
+
+    public init(row: Row) throws {
+        id = row["id"]
+        title = row["title"]
+        authors = [String](jsonColumn: row["authors"])
+        identifiers = [String](jsonColumn: row["identifiers"])
+        currentText = row["current_text"]
+        textVersions = [String](jsonColumn: row["text_versions"])
+        visibility = row["visibility"]
+        createdBy = row["created_by"]
+        createdHlc = row["created_hlc"]
+        updatedHlc = row["updated_hlc"]
+        deleted = row["deleted"]
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["title"] = title
+        container["authors"] = authors.jsonColumn
+        container["identifiers"] = identifiers.jsonColumn
+        container["current_text"] = currentText
+        container["text_versions"] = textVersions.jsonColumn
+        container["visibility"] = visibility
+        container["created_by"] = createdBy
+        container["created_hlc"] = createdHlc
+        container["updated_hlc"] = updatedHlc
+        container["deleted"] = deleted
+    }
+
+    init(
+        id: String, title: String, authors: [String], identifiers: [String], currentText: String?,
+        textVersions: [String], visibility: Visibility, createdBy: String, createdHlc: HLCTimestamp,
+        updatedHlc: HLCTimestamp, deleted: Bool
+    ) {
+        self.id = id
+        self.title = title
+        self.authors = authors
+        self.identifiers = identifiers
+        self.currentText = currentText
+        self.textVersions = textVersions
+        self.visibility = visibility
+        self.createdBy = createdBy
+        self.createdHlc = createdHlc
+        self.updatedHlc = updatedHlc
+        self.deleted = deleted
+    }
 }
 
 /// A passage or page of a document, with an optional note.
@@ -62,10 +116,80 @@ public struct Annotation: LibraryRecord {
     /// From the `tags` table; filled when read through ``Library``.
     public var tags: [String] = []
 
-    enum CodingKeys: String, CodingKey {
-        case id, documentId, textHash, quoteExact, quotePrefix, quoteSuffix, positionStart, positionEnd
-        case page, pageOrder, body, bodyHeads, motivation, color, visibility, replyTo
-        case createdBy, createdHlc, updatedHlc, deleted
+    public init(row: Row) throws {
+        id = row["id"]
+        documentId = row["document_id"]
+        textHash = row["text_hash"]
+        quoteExact = row["quote_exact"]
+        quotePrefix = row["quote_prefix"]
+        quoteSuffix = row["quote_suffix"]
+        positionStart = row["position_start"]
+        positionEnd = row["position_end"]
+        page = row["page"]
+        pageOrder = row["page_order"]
+        body = row["body"]
+        bodyHeads = row["body_heads"]
+        motivation = row["motivation"]
+        color = row["color"]
+        visibility = row["visibility"]
+        replyTo = row["reply_to"]
+        createdBy = row["created_by"]
+        createdHlc = row["created_hlc"]
+        updatedHlc = row["updated_hlc"]
+        deleted = row["deleted"]
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["document_id"] = documentId
+        container["text_hash"] = textHash
+        container["quote_exact"] = quoteExact
+        container["quote_prefix"] = quotePrefix
+        container["quote_suffix"] = quoteSuffix
+        container["position_start"] = positionStart
+        container["position_end"] = positionEnd
+        container["page"] = page
+        container["page_order"] = pageOrder
+        container["body"] = body
+        container["body_heads"] = bodyHeads
+        container["motivation"] = motivation
+        container["color"] = color
+        container["visibility"] = visibility
+        container["reply_to"] = replyTo
+        container["created_by"] = createdBy
+        container["created_hlc"] = createdHlc
+        container["updated_hlc"] = updatedHlc
+        container["deleted"] = deleted
+    }
+
+    init(
+        id: String, documentId: String, textHash: String?, quoteExact: String?, quotePrefix: String?,
+        quoteSuffix: String?, positionStart: Int?, positionEnd: Int?, page: String?, pageOrder: Int?,
+        body: String?, bodyHeads: Int, motivation: Motivation, color: String?, visibility: Visibility,
+        replyTo: String?, createdBy: String, createdHlc: HLCTimestamp, updatedHlc: HLCTimestamp, deleted: Bool,
+        tags: [String]
+    ) {
+        self.id = id
+        self.documentId = documentId
+        self.textHash = textHash
+        self.quoteExact = quoteExact
+        self.quotePrefix = quotePrefix
+        self.quoteSuffix = quoteSuffix
+        self.positionStart = positionStart
+        self.positionEnd = positionEnd
+        self.page = page
+        self.pageOrder = pageOrder
+        self.body = body
+        self.bodyHeads = bodyHeads
+        self.motivation = motivation
+        self.color = color
+        self.visibility = visibility
+        self.replyTo = replyTo
+        self.createdBy = createdBy
+        self.createdHlc = createdHlc
+        self.updatedHlc = updatedHlc
+        self.deleted = deleted
+        self.tags = tags
     }
 }
 
@@ -85,8 +209,47 @@ public struct Note: LibraryRecord {
     /// From the `tags` table; filled when read through ``Library``.
     public var tags: [String] = []
 
-    enum CodingKeys: String, CodingKey {
-        case id, title, body, bodyHeads, documentId, visibility, createdBy, createdHlc, updatedHlc, deleted
+    public init(row: Row) throws {
+        id = row["id"]
+        title = row["title"]
+        body = row["body"]
+        bodyHeads = row["body_heads"]
+        documentId = row["document_id"]
+        visibility = row["visibility"]
+        createdBy = row["created_by"]
+        createdHlc = row["created_hlc"]
+        updatedHlc = row["updated_hlc"]
+        deleted = row["deleted"]
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["title"] = title
+        container["body"] = body
+        container["body_heads"] = bodyHeads
+        container["document_id"] = documentId
+        container["visibility"] = visibility
+        container["created_by"] = createdBy
+        container["created_hlc"] = createdHlc
+        container["updated_hlc"] = updatedHlc
+        container["deleted"] = deleted
+    }
+
+    init(
+        id: String, title: String?, body: String, bodyHeads: Int, documentId: String?, visibility: Visibility,
+        createdBy: String, createdHlc: HLCTimestamp, updatedHlc: HLCTimestamp, deleted: Bool, tags: [String]
+    ) {
+        self.id = id
+        self.title = title
+        self.body = body
+        self.bodyHeads = bodyHeads
+        self.documentId = documentId
+        self.visibility = visibility
+        self.createdBy = createdBy
+        self.createdHlc = createdHlc
+        self.updatedHlc = updatedHlc
+        self.deleted = deleted
+        self.tags = tags
     }
 }
 
@@ -96,6 +259,24 @@ public struct Reader: LibraryRecord {
     public var readerId: String
     public var name: String
     public var publicKey: Data
+
+    public init(readerId: String, name: String, publicKey: Data) {
+        self.readerId = readerId
+        self.name = name
+        self.publicKey = publicKey
+    }
+
+    public init(row: Row) throws {
+        readerId = row["reader_id"]
+        name = row["name"]
+        publicKey = row["public_key"]
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["reader_id"] = readerId
+        container["name"] = name
+        container["public_key"] = publicKey
+    }
 }
 
 /// This replica: its reader (with the secret key), its clock and its next seq.
@@ -110,6 +291,43 @@ struct LocalReplica: LibraryRecord {
     var clock: HLCTimestamp
     var nextSeq: Int
     var createdAt: String
+
+    init(
+        replicaId: String, readerId: String, readerName: String, publicKey: Data, secretKey: Data,
+        clock: HLCTimestamp, nextSeq: Int, createdAt: String
+    ) {
+        self.replicaId = replicaId
+        self.readerId = readerId
+        self.readerName = readerName
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+        self.clock = clock
+        self.nextSeq = nextSeq
+        self.createdAt = createdAt
+    }
+
+    init(row: Row) throws {
+        replicaId = row["replica_id"]
+        readerId = row["reader_id"]
+        readerName = row["reader_name"]
+        publicKey = row["public_key"]
+        secretKey = row["secret_key"]
+        clock = row["clock"]
+        nextSeq = row["next_seq"]
+        createdAt = row["created_at"]
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["singleton"] = singleton
+        container["replica_id"] = replicaId
+        container["reader_id"] = readerId
+        container["reader_name"] = readerName
+        container["public_key"] = publicKey
+        container["secret_key"] = secretKey
+        container["clock"] = clock
+        container["next_seq"] = nextSeq
+        container["created_at"] = createdAt
+    }
 }
 
 /// The row form of an ``LogOperation``.
@@ -123,6 +341,26 @@ struct OperationRecord: LibraryRecord {
     var entityId: String
     var change: String
 
+    init(row: Row) throws {
+        replicaId = row["replica_id"]
+        seq = row["seq"]
+        hlc = row["hlc"]
+        readerId = row["reader_id"]
+        entityKind = row["entity_kind"]
+        entityId = row["entity_id"]
+        change = row["change"]
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["replica_id"] = replicaId
+        container["seq"] = seq
+        container["hlc"] = hlc
+        container["reader_id"] = readerId
+        container["entity_kind"] = entityKind
+        container["entity_id"] = entityId
+        container["change"] = change
+    }
+
     init(_ operation: LogOperation) {
         replicaId = operation.id.replica
         seq = operation.id.seq
@@ -134,7 +372,7 @@ struct OperationRecord: LibraryRecord {
     }
 
     func operation() throws -> LogOperation {
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(change.utf8)),
+        guard let json = JSONValue(parsing: change),
             let decoded = Change(json: json)
         else { throw MarginaliaError.corrupt("operation \(replicaId).\(seq) cannot be read") }
         return LogOperation(
@@ -143,13 +381,6 @@ struct OperationRecord: LibraryRecord {
     }
 }
 
-/// A normalized text version, addressed by its SHA-256.
-struct TextRecord: LibraryRecord {
-    static let databaseTableName = "texts"
-    var hash: String
-    var length: Int
-    var content: String
-}
 
 extension HLCTimestamp: DatabaseValueConvertible {
     public var databaseValue: DatabaseValue { rawValue.databaseValue }

@@ -44,6 +44,8 @@ enum LibraryDatabase {
             chmod(path, 0o600)
         }
 
+        // Every command opens the library: skip the migrator when it has nothing to do.
+        if pending.isEmpty { return (pool, created) }
         var migrator = DatabaseMigrator()
         for migration in migrations {
             migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }

@@ -140,7 +140,7 @@ public struct Bundle: Sendable, Equatable {
     }
 
     private static func json(_ bytes: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: bytes)
+        JSONValue(parsing: bytes)
     }
 }
 
