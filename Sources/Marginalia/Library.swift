@@ -245,7 +245,12 @@ struct WriteTransaction {
     /// Brings the view of every entity touched so far up to date, so the
     /// rest of the transaction can read it.
     mutating func flush() throws {
-        for id in touchOrder { try Materializer.refresh(kind: touched[id]!, id: id, in: db) }
+        var delta: Data?
+        for id in touchOrder {
+            guard let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db) else { continue }
+            delta = delta.map { Materializer.xor($0, change) } ?? change
+        }
+        if let delta { try Materializer.foldIntoStateDigest(delta, in: db) }
         touched.removeAll()
         touchOrder.removeAll()
     }

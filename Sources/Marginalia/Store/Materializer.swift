@@ -10,10 +10,8 @@ import GRDB
 enum Materializer {
     /// All operations of one entity, decoded.
     static func operations(of id: String, kind: EntityKind, in db: Database) throws -> [LogOperation] {
-        try OperationRecord
-            .filter(Column("entity_id") == id && Column("entity_kind") == kind)
-            .fetchAll(db)
-            .map { try $0.operation() }
+        let statement = try db.cachedStatement(sql: "SELECT * FROM operations WHERE entity_id = ? AND entity_kind = ?")
+        return try OperationRecord.fetchAll(statement, arguments: [id, kind]).map { try $0.operation() }
     }
 
     /// The merged state of one entity, straight from the log.
@@ -22,63 +20,70 @@ enum Materializer {
     }
 
     /// Rewrites the view rows of one entity from its operations.
-    static func refresh(kind: EntityKind, id: String, in db: Database) throws {
+    ///
+    /// - Returns: how the state digest changes (to XOR into it); callers
+    ///   gather the changes of many entities and store the sum once.
+    static func refresh(kind: EntityKind, id: String, in db: Database) throws -> Data? {
         let state = try state(of: id, kind: kind, in: db)
-        let old = try Row.fetchOne(db, sql: "SELECT rowid, digest FROM entities WHERE id = ?", arguments: [id])
+        let old = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT rowid, digest FROM entities WHERE id = ?"), arguments: [id])
         let oldDigest: Data? = old?["digest"]
         guard state.exists else {
             // Operations whose create has not arrived yet stay in the log only.
-            if let oldDigest { try remove(id: id, kind: kind, rowid: old!["rowid"], digest: oldDigest, in: db) }
-            return
+            guard let oldDigest else { return nil }
+            try remove(id: id, kind: kind, rowid: old!["rowid"], in: db)
+            return oldDigest
         }
         let digest = state.digest
-        if digest == oldDigest { return }
+        if digest == oldDigest { return nil }
 
         let rowid: Int64
+        let isNew = old == nil
         if let old {
             rowid = old["rowid"]
-            try db.execute(sql: "UPDATE entities SET digest = ? WHERE rowid = ?", arguments: [digest, rowid])
+            try db.cachedStatement(sql: "UPDATE entities SET digest = ? WHERE rowid = ?").execute(arguments: [digest, rowid])
         } else {
-            try db.execute(
-                sql: "INSERT INTO entities (id, kind, digest) VALUES (?, ?, ?)", arguments: [id, kind, digest])
+            try db.cachedStatement(sql: "INSERT INTO entities (id, kind, digest) VALUES (?, ?, ?)")
+                .execute(arguments: [id, kind, digest])
             rowid = db.lastInsertedRowID
         }
-        try foldIntoStateDigest(oldDigest.map { xor($0, digest) } ?? digest, in: db)
 
         var search = SearchEntry()
         switch kind {
         case .document:
-            guard let document = Projection.document(state) else { return }
+            guard let document = Projection.document(state) else { return nil }
             try document.insert(db, onConflict: .replace)
             search.title = ([document.title] + document.authors).joined(separator: " ")
             search.isLive = !document.deleted
         case .annotation:
-            guard let annotation = Projection.annotation(state) else { return }
+            guard let annotation = Projection.annotation(state) else { return nil }
             try annotation.insert(db, onConflict: .replace)
-            try replaceTags(of: id, with: annotation.tags, in: db)
+            try replaceTags(of: id, with: annotation.tags, isNew: isNew, in: db)
             search = SearchEntry(
                 quote: annotation.quoteExact ?? "", body: annotation.body ?? "",
                 tags: annotation.tags.joined(separator: " "), isLive: !annotation.deleted)
         case .note:
-            guard let note = Projection.note(state) else { return }
+            guard let note = Projection.note(state) else { return nil }
             try note.insert(db, onConflict: .replace)
-            try replaceTags(of: id, with: note.tags, in: db)
+            try replaceTags(of: id, with: note.tags, isNew: isNew, in: db)
             search = SearchEntry(
                 title: note.title ?? "", body: note.body, tags: note.tags.joined(separator: " "), isLive: !note.deleted)
         }
-        try db.execute(sql: "DELETE FROM conflicts WHERE entity_id = ?", arguments: [id])
+        if !isNew {
+            try db.cachedStatement(sql: "DELETE FROM conflicts WHERE entity_id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM search_index WHERE rowid = ?").execute(arguments: [rowid])
+        }
         if state.isInConflict {
             let heads = state.texts.values.filter(\.isInConflict).map(\.heads.count).max() ?? 0
-            try db.execute(
-                sql: "INSERT INTO conflicts (entity_id, kind, heads, concurrent_edits) VALUES (?, ?, ?, ?)",
-                arguments: [id, kind, heads, state.editsConcurrentWithDelete.count])
+            try db.cachedStatement(
+                sql: "INSERT INTO conflicts (entity_id, kind, heads, concurrent_edits) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [id, kind, heads, state.editsConcurrentWithDelete.count])
         }
-        try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [rowid])
         if search.isLive {
-            try db.execute(
-                sql: "INSERT INTO search_index (rowid, title, quote, body, tags) VALUES (?, ?, ?, ?, ?)",
-                arguments: [rowid, search.title, search.quote, search.body, search.tags])
+            try db.cachedStatement(sql: "INSERT INTO search_index (rowid, title, quote, body, tags) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [rowid, search.title, search.quote, search.body, search.tags])
         }
+        return oldDigest.map { xor($0, digest) } ?? digest
     }
 
     /// Throws the view away and folds every entity of the log again.
@@ -91,7 +96,11 @@ enum Materializer {
             db, sql: "SELECT DISTINCT entity_kind, entity_id FROM operations ORDER BY entity_id")
         var entities: [(EntityKind, String)] = []
         while let row = try cursor.next() { entities.append((row[0], row[1])) }
-        for (kind, id) in entities { try refresh(kind: kind, id: id, in: db) }
+        var delta = Data(count: 32)
+        for (kind, id) in entities {
+            if let change = try refresh(kind: kind, id: id, in: db) { delta = xor(delta, change) }
+        }
+        try foldIntoStateDigest(delta, in: db)
     }
 
     /// The stored aggregate of every entity digest.
@@ -111,19 +120,20 @@ enum Materializer {
         var isLive = true
     }
 
-    private static func foldIntoStateDigest(_ delta: Data, in db: Database) throws {
+    /// XORs a change into the stored state digest.
+    static func foldIntoStateDigest(_ delta: Data, in db: Database) throws {
         let current = try stateDigest(in: db)
         try db.execute(sql: "UPDATE state_digest SET digest = ?", arguments: [xor(current, delta)])
     }
 
-    private static func replaceTags(of id: String, with tags: [String], in db: Database) throws {
-        try db.execute(sql: "DELETE FROM tags WHERE entity_id = ?", arguments: [id])
+    private static func replaceTags(of id: String, with tags: [String], isNew: Bool, in db: Database) throws {
+        if !isNew { try db.cachedStatement(sql: "DELETE FROM tags WHERE entity_id = ?").execute(arguments: [id]) }
         for tag in tags {
-            try db.execute(sql: "INSERT INTO tags (entity_id, tag) VALUES (?, ?)", arguments: [id, tag])
+            try db.cachedStatement(sql: "INSERT INTO tags (entity_id, tag) VALUES (?, ?)").execute(arguments: [id, tag])
         }
     }
 
-    private static func remove(id: String, kind: EntityKind, rowid: Int64, digest: Data, in db: Database) throws {
+    private static func remove(id: String, kind: EntityKind, rowid: Int64, in db: Database) throws {
         try db.execute(sql: "DELETE FROM entities WHERE rowid = ?", arguments: [rowid])
         try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [rowid])
         try db.execute(sql: "DELETE FROM tags WHERE entity_id = ?", arguments: [id])
@@ -134,6 +144,5 @@ enum Materializer {
         case .note: Note.databaseTableName
         }
         try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id])
-        try foldIntoStateDigest(digest, in: db)
     }
 }
