@@ -61,6 +61,13 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     private static func writeString(_ string: String, into out: inout String) {
+        // Most strings need no escape: append them whole.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += "\""
+            out += string
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in string.unicodeScalars {
             switch scalar {
