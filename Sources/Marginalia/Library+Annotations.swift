@@ -231,7 +231,10 @@ extension Library {
             guard kind != .document else { throw MarginaliaError.invalidInput("documents have no tags; tag annotations and notes") }
             let state = try Materializer.state(of: id, kind: kind, in: db)
             let present = Set(state.set(Field.tags).compactMap(\.stringValue))
-            let toAdd = adding.filter { !present.contains($0) }
+            // An add is written even for a tag already present: a remove made
+            // elsewhere at the same time has not seen it, so the tag survives
+            // (add wins), as the reader who just asked for it expects.
+            let toAdd = adding
             let toRemove = removing.filter { present.contains($0) && !adding.contains($0) }
             if !toAdd.isEmpty {
                 try transaction.record(kind, id, .add(field: Field.tags, elements: toAdd.map(JSONValue.string)))
@@ -272,17 +275,34 @@ extension Library {
     // MARK: Helpers
 
     static func annotation(_ id: String, in db: Database) throws -> Annotation {
-        guard var annotation = try Annotation.fetchOne(db, key: id) else {
+        guard let annotation = try Annotation.fetchOne(db, key: id) else {
             throw MarginaliaError.notFound(kind: "annotation", reference: id)
         }
-        annotation.tags = try tags(of: id, in: db)
-        return annotation
+        return try completed(annotation, in: db)
     }
 
     static func note(_ id: String, in db: Database) throws -> Note {
-        guard var note = try Note.fetchOne(db, key: id) else { throw MarginaliaError.notFound(kind: "note", reference: id) }
-        note.tags = try tags(of: id, in: db)
+        guard let note = try Note.fetchOne(db, key: id) else { throw MarginaliaError.notFound(kind: "note", reference: id) }
+        return try completed(note, in: db)
+    }
+
+    /// Fills in what lives beside the row: tags, and whether it is in conflict.
+    static func completed(_ annotation: Annotation, in db: Database) throws -> Annotation {
+        var annotation = annotation
+        annotation.tags = try tags(of: annotation.id, in: db)
+        annotation.inConflict = try isInConflict(annotation.id, in: db)
+        return annotation
+    }
+
+    static func completed(_ note: Note, in db: Database) throws -> Note {
+        var note = note
+        note.tags = try tags(of: note.id, in: db)
+        note.inConflict = try isInConflict(note.id, in: db)
         return note
+    }
+
+    static func isInConflict(_ id: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM conflicts WHERE entity_id = ?"), arguments: [id]) ?? false
     }
 
     static func tags(of id: String, in db: Database) throws -> [String] {

@@ -37,7 +37,7 @@ extension Annotation {
             "visibility": .string(visibility.rawValue), "replyTo": JSONValue(replyTo),
             "author": author(createdBy, readers),
             "created": .string(createdHlc.description), "updated": .string(updatedHlc.description),
-            "deleted": .bool(deleted), "conflict": .bool(bodyHeads > 1),
+            "deleted": .bool(deleted), "conflict": .bool(inConflict),
         ]
     }
 }
@@ -49,7 +49,7 @@ extension Note {
             "document": JSONValue(documentId), "tags": .array(tags.map(JSONValue.string)),
             "visibility": .string(visibility.rawValue), "author": author(createdBy, readers),
             "created": .string(createdHlc.description), "updated": .string(updatedHlc.description),
-            "deleted": .bool(deleted), "conflict": .bool(bodyHeads > 1),
+            "deleted": .bool(deleted), "conflict": .bool(inConflict),
         ]
     }
 }

@@ -27,8 +27,8 @@ public enum Item: Sendable, Hashable {
     }
     public var isInConflict: Bool {
         switch self {
-        case .annotation(let a): a.bodyHeads > 1
-        case .note(let n): n.bodyHeads > 1
+        case .annotation(let a): a.inConflict
+        case .note(let n): n.inConflict
         }
     }
 }
@@ -141,21 +141,13 @@ extension Library {
                 let (clause, arguments) = conditions("annotations")
                 let annotations = try Annotation.fetchAll(
                     db, sql: "SELECT * FROM annotations \(clause) \(order)\(limit)", arguments: arguments)
-                items += try annotations.map { annotation in
-                    var annotation = annotation
-                    annotation.tags = try Self.tags(of: annotation.id, in: db)
-                    return .annotation(annotation)
-                }
+                items += try annotations.map { .annotation(try Self.completed($0, in: db)) }
             }
             if filter.kind != .annotation {
                 let (clause, arguments) = conditions("notes")
                 let notes = try Note.fetchAll(
                     db, sql: "SELECT * FROM notes \(clause) ORDER BY created_hlc DESC\(limit)", arguments: arguments)
-                items += try notes.map { note in
-                    var note = note
-                    note.tags = try Self.tags(of: note.id, in: db)
-                    return .note(note)
-                }
+                items += try notes.map { .note(try Self.completed($0, in: db)) }
             }
             // Within one document, annotations keep text order and its notes follow.
             if documentID == nil { items.sort { $0.createdHlc > $1.createdHlc } }

@@ -257,7 +257,7 @@ struct LibraryTests {
         try a.library.edit(highlight.id, note: "quiet, from A")
         try b.library.edit(highlight.id, note: "quiet, from B")
         try b.library.retag(highlight.id, removing: ["x"])
-        try a.library.retag(highlight.id, adding: ["x"])  // already present: no op
+        try a.library.retag(highlight.id, adding: ["x"])  // re-asserted concurrently with B's remove: add wins
         let fromA = try a.library.operations()
         let fromB = try b.library.operations()
         #expect(try a.library.integrate(fromB) > 0)

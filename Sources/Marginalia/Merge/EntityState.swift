@@ -239,15 +239,24 @@ public struct EntityState: Hashable, Sendable {
             "registers": .object(registers.mapValues(\.value)),
             "texts": .object(
                 texts.mapValues { field in
-                    .array(
-                        field.heads.sorted { $0.id < $1.id }
-                            .map { ["revision": .string($0.id.description), "value": .string($0.value)] })
+                    let heads = field.heads.sorted { $0.id < $1.id }
+                    var text: [String: JSONValue] = [
+                        "heads": .array(heads.map { ["revision": .string($0.id.description), "value": .string($0.value)] })
+                    ]
+                    // Concurrent heads show a joined text, which depends on
+                    // their common ancestor: what is shown is part of the state.
+                    if heads.count > 1 { text["joined"] = JSONValue(field.mergedValue) }
+                    return .object(text)
                 }),
             "sets": .object(sets.mapValues { .array($0.elements) }),
         ]
         let concurrent = editsConcurrentWithDelete
         if !concurrent.isEmpty {
             value["editsConcurrentWithDelete"] = .array(concurrent.map { .string($0.operation.description) })
+        }
+        if let lastChange {
+            // Shown as the item's `updated` time.
+            value["updated"] = ["by": .string(lastChange.operation.description), "at": .int(Int(lastChange.hlc.rawValue))]
         }
         if let creation {
             value["created"] = ["by": .string(creation.reader), "at": .int(Int(creation.hlc.rawValue))]

@@ -115,6 +115,9 @@ public struct Annotation: LibraryRecord {
     public var deleted: Bool
     /// From the `tags` table; filled when read through ``Library``.
     public var tags: [String] = []
+    /// Whether it needs a reader's decision (`marginalia conflicts`); filled
+    /// when read through ``Library``.
+    public var inConflict = false
 
     public init(row: Row) throws {
         id = row["id"]
@@ -208,6 +211,9 @@ public struct Note: LibraryRecord {
     public var deleted: Bool
     /// From the `tags` table; filled when read through ``Library``.
     public var tags: [String] = []
+    /// Whether it needs a reader's decision (`marginalia conflicts`); filled
+    /// when read through ``Library``.
+    public var inConflict = false
 
     public init(row: Row) throws {
         id = row["id"]

@@ -34,8 +34,9 @@ enum Materializer {
             try remove(id: id, kind: kind, rowid: old!["rowid"], in: db)
             return oldDigest
         }
+        // Rows are rewritten even when the digest stays: an operation that
+        // changes nothing shown still moves the item's `updated` time.
         let digest = state.digest
-        if digest == oldDigest { return nil }
 
         let rowid: Int64
         let isNew = old == nil
@@ -83,7 +84,7 @@ enum Materializer {
             try db.cachedStatement(sql: "INSERT INTO search_index (rowid, title, quote, body, tags) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [rowid, search.title, search.quote, search.body, search.tags])
         }
-        return oldDigest.map { xor($0, digest) } ?? digest
+        return oldDigest == digest ? nil : oldDigest.map { xor($0, digest) } ?? digest
     }
 
     /// Throws the view away and folds every entity of the log again.

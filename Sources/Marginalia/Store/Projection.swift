@@ -40,7 +40,7 @@ enum Projection {
         guard let creation = state.creation, let lastChange = state.lastChange else { return nil }
         let target = AnnotationTarget(json: state.register(Field.target) ?? .null)
         let body = state.text(Field.body)
-        return Annotation(
+        var annotation = Annotation(
             id: state.id,
             documentId: state.string(Field.document) ?? "",
             textHash: target.textHash,
@@ -62,6 +62,8 @@ enum Projection {
             updatedHlc: lastChange.hlc,
             deleted: state.isDeleted,
             tags: state.set(Field.tags).compactMap(\.stringValue))
+        annotation.inConflict = state.isInConflict
+        return annotation
     }
 
     /// 0 without a note, 1 for one (or joined) version, more while in conflict.
@@ -73,7 +75,7 @@ enum Projection {
     static func note(_ state: EntityState) -> Note? {
         guard let creation = state.creation, let lastChange = state.lastChange else { return nil }
         let body = state.text(Field.body)
-        return Note(
+        var note = Note(
             id: state.id,
             title: state.string(Field.title),
             body: body?.value ?? "",
@@ -85,6 +87,8 @@ enum Projection {
             updatedHlc: lastChange.hlc,
             deleted: state.isDeleted,
             tags: state.set(Field.tags).compactMap(\.stringValue))
+        note.inConflict = state.isInConflict
+        return note
     }
 }
 

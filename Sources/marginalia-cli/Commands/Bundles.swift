@@ -83,20 +83,24 @@ extension MarginaliaCommand.BundleCommand {
         @OptionGroup var options: LibraryOptions
         @OptionGroup var output: OutputOptions
 
-        @Argument(help: "Bundle files.", completion: .file(extensions: ["bundle"]))
+        @Argument(help: "Bundle files; - reads one from standard input.", completion: .file(extensions: ["bundle"]))
         var files: [String]
 
         func run() throws {
             var results: [JSONValue] = []
+            var failures: [String] = []
             for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw MarginaliaError.unreadableFile(path: file, reason: "no such file, or not readable")
-                }
                 let result: BundleImport
                 do {
+                    let data = try readInput(file)
                     result = try options.writing { try $0.importBundle(data) }
                 } catch MarginaliaError.badBundle(let problem) {
-                    throw MarginaliaError.invalidInput("\(file) was not imported: \(problem)")
+                    // One bad file does not stop the others.
+                    failures.append("\(file) was not imported: \(problem)")
+                    continue
+                } catch let error as MarginaliaError {
+                    failures.append("\(file): \(error)")
+                    continue
                 }
                 results.append(result.jsonValue)
                 if !output.json {
@@ -106,6 +110,10 @@ extension MarginaliaCommand.BundleCommand {
                 }
             }
             if output.json { Terminal.print(JSONValue.array(results).prettyJSON) }
+            if let last = failures.popLast() {
+                for failure in failures { Terminal.info("marginalia: error: \(failure)") }
+                throw MarginaliaError.invalidInput(last)
+            }
         }
     }
 
@@ -220,19 +228,38 @@ enum AtomicFile {
     static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
-        do {
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw CocoaError(.fileWriteNoPermission)
-            }
-            let handle = try FileHandle(forWritingTo: temporary)
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
-            if rename(temporary.path, url.path) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw MarginaliaError.invalidInput("cannot write \(path): \(error.localizedDescription)")
+            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp").path
+        func failure(_ code: Int32) -> MarginaliaError {
+            unlink(temporary)
+            return .invalidInput("cannot write \(path): \(String(cString: strerror(code)))")
         }
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else { throw failure(errno) }
+        let written = data.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count <= 0 { return false }
+                offset += count
+            }
+            return true
+        }
+        let code = errno
+        guard written, fsync(descriptor) == 0 else {
+            close(descriptor)
+            throw failure(written ? errno : code)
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw failure(errno) }
     }
+}
+
+/// The bytes of a file, or of standard input for `-`.
+func readInput(_ path: String) throws -> Data {
+    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw MarginaliaError.unreadableFile(path: path, reason: "no such file, or not readable")
+    }
+    defer { try? handle.close() }
+    return handle.readDataToEndOfFile()
 }
