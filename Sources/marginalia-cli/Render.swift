@@ -96,6 +96,33 @@ struct Render {
     }
 
     /// One line of `history`.
+    /// Every line of `history`: text revisions are labelled r1, r2, ... with
+    /// the revisions they replace, so concurrent edits show as branches
+    /// (two revisions replacing the same one) and open heads are marked.
+    static func historyLines(_ entries: [HistoryEntry]) -> [String] {
+        var labels: [OperationID: String] = [:]
+        for entry in entries {
+            switch entry.operation.change {
+            case .create(_, let texts, _) where !texts.isEmpty: labels[entry.operation.id] = "r\(labels.count + 1)"
+            case .write: labels[entry.operation.id] = "r\(labels.count + 1)"
+            default: break
+            }
+        }
+        let heads = entries.filter(\.isHead).map(\.operation.id)
+        return entries.map { entry in
+            var line = historyLine(entry)
+            guard let label = labels[entry.operation.id] else { return line }
+            var graph = label
+            if case .write(_, _, let replaces) = entry.operation.change, !replaces.isEmpty {
+                graph += " ← " + replaces.map { labels[$0] ?? $0.description }.joined(separator: "+")
+            }
+            if heads.count > 1, let index = heads.firstIndex(of: entry.operation.id) {
+                line += Terminal.style("  ⑂ head \(index + 1) of \(heads.count)", .warning)
+            }
+            return graph + String(repeating: " ", count: max(2, 12 - graph.count)) + line
+        }
+    }
+
     static func historyLine(_ entry: HistoryEntry) -> String {
         let summary: String
         switch entry.operation.change {

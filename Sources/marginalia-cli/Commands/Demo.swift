@@ -6,7 +6,7 @@ extension MarginaliaCommand {
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "demo",
-            abstract: "Run a short tour in a temporary library: add, highlight, note, edit, search, history.",
+            abstract: "Run a short tour in a temporary library: add, highlight, note, edit, search, history, exchange.",
             discussion: """
                 Touches nothing of yours: the tour's library lives in a temporary folder, removed \
                 afterwards unless --keep.
@@ -43,7 +43,7 @@ struct DemoTour {
     }
 
     func run() throws {
-        let library = try Library.create(at: libraryPath, readerName: "Demo Reader")
+        let library = try Library.create(at: libraryPath, readerName: "Ada")
         Terminal.print("A tour of Marginalia in a fresh library (\(libraryPath)).")
 
         let essayFile = folder.appendingPathComponent("on-marginalia.md")
@@ -101,7 +101,7 @@ struct DemoTour {
         }
 
         step("history \(Render.shortID(first.id))")
-        for entry in try library.history(first.id) { Terminal.print(Render.historyLine(entry)) }
+        Render.historyLines(try library.history(first.id)).forEach { Terminal.print($0) }
 
         step("status")
         let status = try library.status()
@@ -115,6 +115,55 @@ struct DemoTour {
         guard report.ok, report.stateHash == status.stateHash else {
             throw MarginaliaError.corrupt("the demo library did not rebuild to the same state")
         }
+        try exchange(with: library, annotation: first.id)
+    }
+
+    /// A second reader gets the work by bundle file, both edit one note at
+    /// once, and the conflict is seen and resolved on both sides.
+    func exchange(with library: Library, annotation: String) throws {
+        Terminal.print()
+        Terminal.print("Bo reads along in a library of her own; bundle files carry the work between them.")
+        let boPath = folder.appendingPathComponent("bo.sqlite").path
+        let bo = try Library.create(at: boPath, readerName: "Bo")
+        func send(_ from: Library, _ to: Library, _ file: String) throws {
+            let (data, count) = try from.exportBundle()
+            try data.write(to: folder.appendingPathComponent(file))
+            let result = try to.importBundle(data)
+            Terminal.print("\(file): \(result.applied) new of \(count) operations from \(result.reader.name)")
+        }
+        step("bundle export -o ada.bundle && marginalia bundle import ada.bundle --library bo.sqlite")
+        try send(library, bo, "ada.bundle")
+
+        let short = Render.shortID(annotation)
+        step("edit \(short) --note \"reading is a dialogue with the dead\"")
+        try library.edit(annotation, note: "reading is a dialogue with the dead")
+        step("edit \(short) --note \"reading is answering\" --library bo.sqlite")
+        try bo.edit(annotation, note: "reading is answering")
+        step("bundle export ... && marginalia bundle import ...   (both ways)")
+        try send(bo, library, "bo.bundle")
+        try send(library, bo, "ada.bundle")
+
+        step("conflicts")
+        for conflict in try library.conflicts() {
+            Terminal.print("\(conflict.kind.rawValue) \(Render.shortID(conflict.id))")
+            for (index, head) in conflict.heads.enumerated() {
+                Terminal.print("  [\(index + 1)] \(head.authorName): \(head.value)")
+            }
+        }
+        step("resolve \(short) --note \"reading is answering the dead\" --library bo.sqlite")
+        try bo.resolve(annotation, .note("reading is answering the dead"))
+        try send(bo, library, "bo.bundle")
+
+        step("history \(short)")
+        Render.historyLines(try library.history(annotation)).forEach { Terminal.print($0) }
+        let hashes = (try library.status().stateHash, try bo.status().stateHash)
+        step("status   (in both libraries)")
+        Terminal.print("Ada's state hash \(hashes.0)")
+        Terminal.print("Bo's state hash  \(hashes.1)")
+        guard hashes.0 == hashes.1, try library.conflicts().isEmpty else {
+            throw MarginaliaError.corrupt("the demo libraries did not converge")
+        }
+        Terminal.print("Same operations, same state: the libraries agree.")
     }
 
     /// A short essay written for this tour.

@@ -113,7 +113,7 @@ extension MarginaliaCommand {
                 Terminal.print(JSONValue.array(entries.map(\.jsonValue)).prettyJSON)
                 return
             }
-            for entry in entries { Terminal.print(Render.historyLine(entry)) }
+            Render.historyLines(entries).forEach { Terminal.print($0) }
         }
     }
 
