@@ -82,7 +82,7 @@ extension Library {
 
     /// Verifies a bundle file and applies its operations in one transaction.
     /// Importing the same bundle again applies nothing.
-    public func importBundle(_ data: Data) throws -> BundleImport {
+    public func importBundle(_ data: Data, progress: Progress = { _, _ in }) throws -> BundleImport {
         let bundle: Bundle
         do {
             bundle = try Bundle.decode(data)
@@ -105,7 +105,7 @@ extension Library {
                     arguments: [hash, content.unicodeScalars.count, content])
             }
             let applied = try transaction.integrate(bundle.operations)
-            try transaction.flush()
+            try transaction.flush(progress: progress)
             return BundleImport(
                 reader: bundle.reader, replica: bundle.replica, operations: bundle.operations.count, applied: applied,
                 texts: bundle.texts.count, conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM conflicts") ?? 0)

@@ -246,12 +246,14 @@ extension Library {
     /// Verifies the library: SQLite's integrity check, every operation
     /// readable, and the view equal to a fresh fold of the log. With
     /// `rebuild`, the view is rebuilt from the log first (in one transaction).
-    public func check(rebuild: Bool = false) throws -> CheckReport {
+    public func check(rebuild: Bool = false, progress: Progress = { _, _ in }) throws -> CheckReport {
         if rebuild {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    try Materializer.rebuild(in: db)
-                    return .commit
+            try storage {
+                try pool.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        try Materializer.rebuild(in: db, progress: progress)
+                        return .commit
+                    }
                 }
             }
         }

@@ -244,11 +244,13 @@ struct WriteTransaction {
 
     /// Brings the view of every entity touched so far up to date, so the
     /// rest of the transaction can read it.
-    mutating func flush() throws {
+    mutating func flush(progress: Progress = { _, _ in }) throws {
         var delta: Data?
-        for id in touchOrder {
-            guard let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db) else { continue }
-            delta = delta.map { Materializer.xor($0, change) } ?? change
+        for (index, id) in touchOrder.enumerated() {
+            if let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db) {
+                delta = delta.map { Materializer.xor($0, change) } ?? change
+            }
+            if index % 1000 == 999 { progress(index + 1, touchOrder.count) }
         }
         if let delta { try Materializer.foldIntoStateDigest(delta, in: db) }
         touched.removeAll()

@@ -27,6 +27,21 @@ enum Terminal {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// A progress line on stderr, redrawn at most ten times a second and
+    /// only on a terminal; `done` clears it.
+    static func progress(_ label: String) -> (update: (Int, Int) -> Void, done: () -> Void) {
+        guard stderrIsTerminal else { return ({ _, _ in }, {}) }
+        var last = Date.distantPast
+        var shown = false
+        let update: (Int, Int) -> Void = { done, total in
+            guard Date().timeIntervalSince(last) > 0.1 || done == total else { return }
+            last = Date()
+            shown = true
+            FileHandle.standardError.write(Data("\r\(label): \(done)/\(total)".utf8))
+        }
+        return (update, { if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } })
+    }
+
     static func fail(_ message: String, status: Int32 = 1) -> Never {
         FileHandle.standardError.write(Data("marginalia: error: \(message)\n".utf8))
         exit(status)

@@ -7,6 +7,9 @@ import GRDB
 /// re-folds that entity's operations and rewrites its rows, tags, search entry
 /// and digest. The cost depends on the entity's own history, not on the size
 /// of the library.
+/// Reports how far a long piece of work has come: (done, total).
+public typealias Progress = (_ done: Int, _ total: Int) -> Void
+
 enum Materializer {
     /// All operations of one entity, decoded.
     static func operations(of id: String, kind: EntityKind, in db: Database) throws -> [LogOperation] {
@@ -88,7 +91,7 @@ enum Materializer {
     }
 
     /// Throws the view away and folds every entity of the log again.
-    static func rebuild(in db: Database) throws {
+    static func rebuild(in db: Database, progress: Progress) throws {
         for table in ["entities", "documents", "annotations", "notes", "tags", "conflicts", "search_index"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
@@ -98,9 +101,11 @@ enum Materializer {
         var entities: [(EntityKind, String)] = []
         while let row = try cursor.next() { entities.append((row[0], row[1])) }
         var delta = Data(count: 32)
-        for (kind, id) in entities {
+        for (index, (kind, id)) in entities.enumerated() {
             if let change = try refresh(kind: kind, id: id, in: db) { delta = xor(delta, change) }
+            if index % 1000 == 999 { progress(index + 1, entities.count) }
         }
+        progress(entities.count, entities.count)
         try foldIntoStateDigest(delta, in: db)
     }
 

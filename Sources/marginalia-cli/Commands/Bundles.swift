@@ -93,7 +93,9 @@ extension MarginaliaCommand.BundleCommand {
                 let result: BundleImport
                 do {
                     let data = try readInput(file)
-                    result = try options.writing { try $0.importBundle(data) }
+                    let progress = Terminal.progress("applying \(file)")
+                    defer { progress.done() }
+                    result = try options.writing { try $0.importBundle(data, progress: progress.update) }
                 } catch MarginaliaError.badBundle(let problem) {
                     // One bad file does not stop the others.
                     failures.append("\(file) was not imported: \(problem)")

@@ -210,7 +210,9 @@ extension MarginaliaCommand {
         func run() throws {
             let library = try options.open()
             let before = try library.status().stateHash
-            let report = try library.check(rebuild: rebuild)
+            let progress = Terminal.progress("rebuilding")
+            let report = try library.check(rebuild: rebuild, progress: progress.update)
+            progress.done()
             if output.json {
                 Terminal.print(report.jsonValue.prettyJSON)
             } else {
