@@ -230,6 +230,7 @@ extension Library {
             let (id, kind) = try Self.resolve(reference, in: db)
             guard kind != .document else { throw MarginaliaError.invalidInput("documents have no tags; tag annotations and notes") }
             let state = try Materializer.state(of: id, kind: kind, in: db)
+            if state.isDeleted { throw MarginaliaError.deleted(id: id) }
             let present = Set(state.set(Field.tags).compactMap(\.stringValue))
             // An add is written even for a tag already present: a remove made
             // elsewhere at the same time has not seen it, so the tag survives
