@@ -14,7 +14,7 @@ struct ApproximateMatcherTests {
 
     @Test("exact matches have zero errors, across block boundaries", arguments: [1, 63, 64, 65, 127, 128, 129, 300])
     func exactAcrossBlocks(length: Int) throws {
-        var rng = SeededTextRNG(seed: UInt64(length))
+        var rng = SeededGenerator(seed: UInt64(length))
         let text = (0..<2000).map { _ in UInt32(0x61 + rng.next() % 20) }
         let start = 777
         let pattern = Array(text[start..<(start + length)])
@@ -24,7 +24,7 @@ struct ApproximateMatcherTests {
 
     @Test("edits in a long pattern are counted exactly")
     func longPatternWithEdits() throws {
-        var rng = SeededTextRNG(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         let text = (0..<5000).map { _ in UInt32(0x3B1 + rng.next() % 24) }   // Greek letters
         var pattern = Array(text[1000..<1200])
         pattern[10] = 0x41                  // substitution
@@ -77,7 +77,7 @@ struct ApproximateMatcherTests {
 
     @Test("a 300-code-point quote is found in a large text")
     func largeText() throws {
-        var rng = SeededTextRNG(seed: 99)
+        var rng = SeededGenerator(seed: 99)
         let text = (0..<400_000).map { _ in UInt32(0x61 + rng.next() % 26) }
         var pattern = Array(text[300_000..<300_300])
         pattern[5] = 0x30
@@ -91,7 +91,7 @@ struct ApproximateMatcherTests {
 
     @Test("agrees with Sellers' dynamic programming on random inputs")
     func matchesNaiveDynamicProgramming() throws {
-        var rng = SeededTextRNG(seed: 0x5EED)
+        var rng = SeededGenerator(seed: 0x5EED)
         for round in 0..<600 {
             // Small alphabets make many ties; some include astral scalars.
             let alphabets: [[UInt32]] = [[0x61, 0x62], [0x61, 0x62, 0x63], [0x61, 0x62, 0x63, 0x64, 0x65, 0x66],
@@ -181,18 +181,5 @@ struct ApproximateMatcherTests {
             }
         }
         return row[b.count]
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64) so that random tests are reproducible.
-struct SeededTextRNG: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -159,7 +159,7 @@ struct QuoteLocatorTests {
 
     @Test("exact search agrees with a naive search on random texts")
     func exactSearchMatchesNaive() {
-        var rng = SeededTextRNG(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         // Scalars that share a low byte (0x61, 0x161, 0x1F361) stress the
         // Horspool table's collisions.
         let alphabet: [UInt32] = [0x61, 0x62, 0x161, 0x1F361]

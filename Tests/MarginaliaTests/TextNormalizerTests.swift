@@ -37,7 +37,7 @@ struct TextNormalizerTests {
 
     @Test("normalizing in pieces gives the same result as normalizing at once")
     func piecewiseNFC() {
-        var rng = SeededTextRNG(seed: 0xC0FFEE)
+        var rng = SeededGenerator(seed: 0xC0FFEE)
         // Starters, combining marks (several classes), precomposed letters,
         // Hangul jamo and syllables, a composition exclusion, a singleton,
         // kana with voicing marks, and astral letters.
@@ -110,7 +110,7 @@ struct TextNormalizerTests {
 
     @Test("the validator agrees with the standard library on random bytes")
     func validatorMatchesStandardLibrary() {
-        var rng = SeededTextRNG(seed: 0x7E57)
+        var rng = SeededGenerator(seed: 0x7E57)
         // Bytes drawn mostly from the interesting lead/continuation ranges.
         let palette: [UInt8] = [0x41, 0x0A, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2,
                                 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
