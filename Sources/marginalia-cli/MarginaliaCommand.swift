@@ -121,9 +121,18 @@ struct OutputOptions: ParsableArguments {
 /// Reads a value given as `-` from standard input.
 func readArgument(_ value: String) throws -> String {
     guard value == "-" else { return value }
-    let data = FileHandle.standardInput.readDataToEndOfFile()
-    guard let text = String(data: data, encoding: .utf8) else {
+    guard let text = String(data: try readInput("-"), encoding: .utf8) else {
         throw MarginaliaError.invalidInput("standard input is not valid UTF-8")
     }
     return text.hasSuffix("\n") ? String(text.dropLast()) : text
+}
+
+/// The bytes of a file, or of standard input for `-`.
+func readInput(_ path: String) throws -> Data {
+    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw MarginaliaError.unreadableFile(path: path, reason: "no such file, or not readable")
+    }
+    defer { try? handle.close() }
+    return handle.readDataToEndOfFile()
 }

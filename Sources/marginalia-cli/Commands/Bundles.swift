@@ -255,13 +255,3 @@ enum AtomicFile {
         guard rename(temporary, path) == 0 else { throw failure(errno) }
     }
 }
-
-/// The bytes of a file, or of standard input for `-`.
-func readInput(_ path: String) throws -> Data {
-    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw MarginaliaError.unreadableFile(path: path, reason: "no such file, or not readable")
-    }
-    defer { try? handle.close() }
-    return handle.readDataToEndOfFile()
-}
