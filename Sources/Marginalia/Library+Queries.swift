@@ -249,7 +249,7 @@ extension Library {
     public func check(rebuild: Bool = false, progress: Progress = { _, _ in }) throws -> CheckReport {
         if rebuild {
             try storage {
-                try pool.writeWithoutTransaction { db in
+                try database.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
                         try Materializer.rebuild(in: db, progress: progress)
                         return .commit

@@ -26,12 +26,14 @@ public final class Library: Sendable {
 
     /// The library file.
     public let path: String
-    let pool: DatabasePool
+    /// One connection: a command is one process doing one thing at a time,
+    /// and other processes share the file through SQLite's WAL locking.
+    let database: DatabaseQueue
     let wallClock: @Sendable () -> Int64
 
-    private init(path: String, pool: DatabasePool, wallClock: @escaping @Sendable () -> Int64) {
+    private init(path: String, database: DatabaseQueue, wallClock: @escaping @Sendable () -> Int64) {
         self.path = path
-        self.pool = pool
+        self.database = database
         self.wallClock = wallClock
     }
 
@@ -48,9 +50,9 @@ public final class Library: Sendable {
         wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) throws -> Library {
         let createIfMissing = if case .createIfMissing = mode { true } else { false }
-        let (pool, _) = try LibraryDatabase.open(path: path, migrations: migrations, createIfMissing: createIfMissing)
-        let library = Library(path: path, pool: pool, wallClock: wallClock)
-        let hasIdentity = try pool.read { db in try LocalReplica.fetchOne(db) != nil }
+        let database = try LibraryDatabase.open(path: path, migrations: migrations, createIfMissing: createIfMissing)
+        let library = Library(path: path, database: database, wallClock: wallClock)
+        let hasIdentity = try database.read { db in try LocalReplica.fetchOne(db) != nil }
         if !hasIdentity {
             guard case .createIfMissing(let readerName) = mode else {
                 throw MarginaliaError.libraryMissing(path: path)
@@ -83,7 +85,7 @@ public final class Library: Sendable {
 
     private func createIdentity(readerName: String) throws {
         let identity = ReaderIdentity.generate(name: readerName)
-        try pool.writeWithoutTransaction { db in
+        try database.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 guard try LocalReplica.fetchOne(db) == nil else { return .commit }
                 try LocalReplica(
@@ -99,7 +101,7 @@ public final class Library: Sendable {
 
     /// The reader who writes in this library, and this replica's id.
     public func localReader() throws -> LocalIdentity {
-        try pool.read { db in try Self.local(db).identity }
+        try database.read { db in try Self.local(db).identity }
     }
 
     static func local(_ db: Database) throws -> LocalReplica {
@@ -114,7 +116,7 @@ public final class Library: Sendable {
     /// Runs `body` as one immediate transaction that may record operations.
     func write<T>(_ body: (inout WriteTransaction) throws -> T) throws -> T {
         try storage {
-            try pool.writeWithoutTransaction { db in
+            try database.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     var transaction = try WriteTransaction(db: db, wallClock: wallClock)
@@ -128,7 +130,7 @@ public final class Library: Sendable {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try storage { try pool.read(body) }
+        try storage { try database.read(body) }
     }
 
     /// Turns SQLite's errors (a full disk, a read-only file) into ours.

@@ -110,7 +110,7 @@ struct BundleTests {
     @Test func aCopyOfThisLibraryWritingElsewhereIsNoticed() throws {
         let (ada, _) = try pair()
         let copyPath = ada.folder.path("copy.sqlite")
-        try ada.library.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copyPath]) }
+        try ada.library.database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copyPath]) }
         let copy = try Library.open(at: copyPath)
         _ = try copy.addNote(NoteDraft(body: "written in the copy"))
         #expect(throws: MarginaliaError.replicaCopied(replica: try ada.library.localReader().replicaID)) {

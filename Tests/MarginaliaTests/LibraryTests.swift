@@ -232,7 +232,7 @@ struct LibraryTests {
     @Test func checkNoticesAViewThatDisagreesWithTheLog() throws {
         let test = try TestLibrary()
         let note = try test.library.addNote(NoteDraft(body: "original"))
-        try test.library.pool.write { db in
+        try test.library.database.write { db in
             try db.execute(sql: "UPDATE notes SET body = 'tampered' WHERE id = ?", arguments: [note.id])
         }
         let report = try test.library.check()

@@ -626,7 +626,7 @@ struct LibraryScenario: SeededScenario {
             // A seeded replica id (the library has written nothing yet), so that
             // the tie-break between equal clocks, and so the scenario, replays.
             let replica = Identifier.hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) })
-            try test.library.pool.write { db in
+            try test.library.database.write { db in
                 try db.execute(sql: "UPDATE local_replica SET replica_id = ?", arguments: [replica])
             }
             members.append(Member(test: test, wall: wall, skew: skew))

@@ -6,15 +6,23 @@ import GRDB
 enum LibraryDatabase {
     /// Opens the library at `path`, creating it when it is missing and `create` allows.
     ///
-    /// - Returns: the pool, and whether the file was created now.
     static func open(
         path: String, migrations: [EmbeddedMigration], createIfMissing: Bool
-    ) throws -> (pool: DatabasePool, created: Bool) {
+    ) throws -> DatabaseQueue {
         let fileManager = FileManager.default
+        let known = Set(migrations.map(\.name))
         var created = false
         var applied: Set<String> = []
         if fileManager.fileExists(atPath: path) {
-            applied = try appliedMigrations(at: path, known: Set(migrations.map(\.name)))
+            // Looked at read-only first, so that a file that is refused is
+            // left exactly as it was.
+            applied = try leavingNoTrace(of: path) {
+                var config = Configuration()
+                config.readonly = true
+                let queue = try DatabaseQueue(path: path, configuration: config)
+                defer { try? queue.close() }
+                return try inspect(queue, path: path, known: known)
+            }
         } else {
             guard createIfMissing else { throw MarginaliaError.libraryMissing(path: path) }
             let folder = (path as NSString).deletingLastPathComponent
@@ -32,9 +40,9 @@ enum LibraryDatabase {
             backup = try makeBackup(of: path, before: first.name)
         }
 
-        let pool: DatabasePool
+        let database: DatabaseQueue
         do {
-            pool = try DatabasePool(path: path, configuration: configuration())
+            database = try DatabaseQueue(path: path, configuration: configuration())
         } catch {
             if created { try? fileManager.removeItem(atPath: path) }
             throw MarginaliaError.libraryUnwritable(path: path, reason: Self.reason(error))
@@ -45,23 +53,24 @@ enum LibraryDatabase {
         }
 
         // Every command opens the library: skip the migrator when it has nothing to do.
-        if pending.isEmpty { return (pool, created) }
+        if pending.isEmpty { return database }
         var migrator = DatabaseMigrator()
         for migration in migrations {
             migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
         }
         do {
-            try migrator.migrate(pool)
+            try migrator.migrate(database)
         } catch {
-            let failed = (try? pool.read { db in try migrator.appliedIdentifiers(db) })
+            let failed = (try? database.read { db in try migrator.appliedIdentifiers(db) })
                 .flatMap { done in pending.first { !done.contains($0.name) }?.name } ?? pending.first?.name ?? "?"
             throw MarginaliaError.migrationFailed(path: path, migration: failed, backup: backup, reason: Self.reason(error))
         }
-        return (pool, created)
+        return database
     }
 
     static func configuration() -> Configuration {
         var config = Configuration()
+        config.journalMode = .wal
         // Several processes share a library (an `annotate` during a `sync`):
         // wait for the writer instead of failing with "database is locked".
         config.busyMode = .timeout(30)
@@ -73,34 +82,10 @@ enum LibraryDatabase {
         return config
     }
 
-    /// The migrations recorded in an existing file, read without changing it.
-    private static func appliedMigrations(at path: String, known: Set<String>) throws -> Set<String> {
-        // A read-only connection to a WAL database leaves an empty -wal and
-        // -shm behind. When the file is refused, remove what this look
-        // created, so that it is left exactly as it was. (A file that is
-        // accepted keeps them: another process may be using them by now.)
-        let companions = [path + "-wal", path + "-shm"].filter { !FileManager.default.fileExists(atPath: $0) }
+    /// The migrations recorded in a library; refuses what is not one, or is newer.
+    private static func inspect(_ database: DatabaseQueue, path: String, known: Set<String>) throws -> Set<String> {
         do {
-            let applied = try readAppliedMigrations(at: path)
-            let unknown = applied.subtracting(known)
-            guard unknown.isEmpty else { throw MarginaliaError.newerSchema(path: path, unknown: unknown.sorted()) }
-            return applied
-        } catch {
-            for companion in companions {
-                let size = (try? FileManager.default.attributesOfItem(atPath: companion))?[.size] as? Int
-                if size == 0 || companion.hasSuffix("-shm") { try? FileManager.default.removeItem(atPath: companion) }
-            }
-            throw error
-        }
-    }
-
-    private static func readAppliedMigrations(at path: String) throws -> Set<String> {
-        var config = Configuration()
-        config.readonly = true
-        do {
-            let queue = try DatabaseQueue(path: path, configuration: config)
-            defer { try? queue.close() }
-            return try queue.read { db in
+            let applied = try database.read { db -> Set<String> in
                 let tables = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
                 if tables.isEmpty { return [] }
                 guard tables.contains("grdb_migrations"), tables.contains("operations") else {
@@ -108,17 +93,40 @@ enum LibraryDatabase {
                 }
                 return try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations")
             }
-        } catch let error as MarginaliaError {
-            throw error
+            let unknown = applied.subtracting(known)
+            guard unknown.isEmpty else { throw MarginaliaError.newerSchema(path: path, unknown: unknown.sorted()) }
+            return applied
         } catch let error as DatabaseError {
-            switch error.resultCode {
-            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-                throw MarginaliaError.notALibrary(path: path, reason: "not an SQLite database, or a damaged one")
-            case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
-                throw MarginaliaError.unreadableFile(path: path, reason: error.message ?? "\(error.resultCode)")
-            default:
-                throw MarginaliaError.notALibrary(path: path, reason: error.message ?? "\(error.resultCode)")
+            throw refusal(error, path: path)
+        }
+    }
+
+    /// A clear error for a file SQLite cannot read as a library.
+    private static func refusal(_ error: DatabaseError, path: String) -> MarginaliaError {
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            .notALibrary(path: path, reason: "not an SQLite database, or a damaged one")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
+            .unreadableFile(path: path, reason: error.message ?? "\(error.resultCode)")
+        default:
+            .notALibrary(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    /// Runs `body`; when it throws, removes the -wal and -shm files that
+    /// opening the file created, so that a refused file is left as it was.
+    /// (A file that is accepted keeps them: another process may use them.)
+    private static func leavingNoTrace<T>(of path: String, _ body: () throws -> T) throws -> T {
+        let companions = [path + "-wal", path + "-shm"].filter { !FileManager.default.fileExists(atPath: $0) }
+        do {
+            return try body()
+        } catch {
+            for companion in companions {
+                let size = (try? FileManager.default.attributesOfItem(atPath: companion))?[.size] as? Int
+                if size == 0 || companion.hasSuffix("-shm") { try? FileManager.default.removeItem(atPath: companion) }
             }
+            if let error = error as? DatabaseError { throw refusal(error, path: path) }
+            throw error
         }
     }
 
