@@ -77,7 +77,7 @@ struct Render {
             field("created", a.createdHlc.description)
             field("updated", a.updatedHlc.description)
             if a.deleted { field("deleted", "yes (`marginalia restore \(Self.shortID(a.id))` brings it back)") }
-            if a.bodyHeads > 1 { field("conflict", "\(a.bodyHeads) concurrent versions of the note; see `marginalia history`") }
+            if a.inConflict { field("conflict", Self.conflictSummary(heads: a.bodyHeads, id: a.id)) }
         case .note(let n):
             field("note", n.id)
             field("title", n.title)
@@ -88,11 +88,16 @@ struct Render {
             field("created", n.createdHlc.description)
             field("updated", n.updatedHlc.description)
             if n.deleted { field("deleted", "yes (`marginalia restore \(Self.shortID(n.id))` brings it back)") }
-            if n.bodyHeads > 1 { field("conflict", "\(n.bodyHeads) concurrent versions; see `marginalia history`") }
+            if n.inConflict { field("conflict", Self.conflictSummary(heads: n.bodyHeads, id: n.id)) }
             lines.append("")
             lines.append(n.body)
         }
         return lines
+    }
+
+    static func conflictSummary(heads: Int, id: String) -> String {
+        (heads > 1 ? "\(heads) concurrent versions of the note" : "edited elsewhere while it was deleted here")
+            + "; `marginalia conflicts` shows them, `marginalia resolve \(shortID(id))` settles it"
     }
 
     /// One line of `history`.
