@@ -89,6 +89,8 @@ struct ConflictTests {
         #expect(conflict.isDeleted)
         #expect(conflict.editsConcurrentWithDelete.count == 2)
         #expect(throws: MarginaliaError.self) { try right.library.resolve(note.id, .keep("1")) }
+        guard case .note(let shown) = try right.library.item(note.id) else { return }
+        #expect(shown.inConflict, "show marks a delete conflict too")
 
         try right.library.resolve(note.id, .restore)
         #expect(try right.library.noteText(of: note.id) == "important addition")
