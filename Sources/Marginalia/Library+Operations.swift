@@ -59,7 +59,7 @@ extension WriteTransaction {
                 continue
             }
             receive(operation.hlc)
-            touch(operation.entityKind, operation.entityID)
+            self.added(operation)
             added += 1
         }
         return added

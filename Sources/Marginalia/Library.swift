@@ -216,6 +216,9 @@ struct WriteTransaction {
     private var clock: HybridLogicalClock
     private var touched: [String: EntityKind] = [:]
     private var touchOrder: [String] = []
+    /// The operations this transaction added, by entity, so a refresh need
+    /// not read back and decode what it has just written.
+    private var added: [String: [LogOperation]] = [:]
 
     init(db: Database, wallClock: @escaping @Sendable () -> Int64) throws {
         self.db = db
@@ -231,13 +234,19 @@ struct WriteTransaction {
             reader: local.readerId, entityKind: kind, entityID: id, change: change)
         local.nextSeq += 1
         try OperationRecord(operation).insert(db)
-        touch(kind, id)
+        added(operation)
         return operation
     }
 
     /// Moves the clock past a timestamp received from elsewhere.
     mutating func receive(_ hlc: HLCTimestamp) {
         clock.receive(hlc)
+    }
+
+    /// Notes an operation this transaction added to the log.
+    mutating func added(_ operation: LogOperation) {
+        touch(operation.entityKind, operation.entityID)
+        added[operation.entityID, default: []].append(operation)
     }
 
     mutating func touch(_ kind: EntityKind, _ id: String) {
@@ -249,7 +258,7 @@ struct WriteTransaction {
     mutating func flush(progress: Progress = { _, _ in }) throws {
         var delta: Data?
         for (index, id) in touchOrder.enumerated() {
-            if let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db) {
+            if let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db, added: added[id] ?? []) {
                 delta = delta.map { Materializer.xor($0, change) } ?? change
             }
             if index % 1000 == 999 { progress(index + 1, touchOrder.count) }
@@ -257,6 +266,7 @@ struct WriteTransaction {
         if let delta { try Materializer.foldIntoStateDigest(delta, in: db) }
         touched.removeAll()
         touchOrder.removeAll()
+        added.removeAll()
     }
 
     /// Flushes the view and saves the clock and sequence.

@@ -26,8 +26,21 @@ enum Materializer {
     ///
     /// - Returns: how the state digest changes (to XOR into it); callers
     ///   gather the changes of many entities and store the sum once.
-    static func refresh(kind: EntityKind, id: String, in db: Database) throws -> Data? {
-        let state = try state(of: id, kind: kind, in: db)
+    ///
+    /// - Parameter added: operations of the entity the caller has just
+    ///   written; when they are all it has, the log is not read back.
+    static func refresh(kind: EntityKind, id: String, in db: Database, added: [LogOperation] = []) throws -> Data? {
+        let state: EntityState
+        let added = added.filter { $0.entityKind == kind }
+        if !added.isEmpty,
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM operations WHERE entity_id = ? AND entity_kind = ?"),
+                arguments: [id, kind]) == added.count
+        {
+            state = EntityState.fold(kind: kind, id: id, operations: added)
+        } else {
+            state = try self.state(of: id, kind: kind, in: db)
+        }
         let old = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT rowid, digest FROM entities WHERE id = ?"), arguments: [id])
         let oldDigest: Data? = old?["digest"]
