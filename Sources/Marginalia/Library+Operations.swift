@@ -36,18 +36,9 @@ extension WriteTransaction {
     /// Adds foreign operations to the log and marks their entities for refresh.
     mutating func integrate(_ operations: [LogOperation]) throws -> Int {
         var added = 0
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT OR IGNORE INTO operations (replica_id, seq, hlc, reader_id, entity_kind, entity_id, change)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
         for operation in operations {
             let record = OperationRecord(operation)
-            try insert.execute(arguments: [
-                record.replicaId, record.seq, record.hlc, record.readerId, record.entityKind, record.entityId,
-                record.change,
-            ])
-            if db.changesCount == 0 {
+            if try !record.append(to: db) {
                 // Held already: it must be the very same operation.
                 let existing = try OperationRecord.fetchOne(
                     db.cachedStatement(sql: "SELECT * FROM operations WHERE replica_id = ? AND seq = ?"),

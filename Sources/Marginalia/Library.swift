@@ -233,7 +233,9 @@ struct WriteTransaction {
             id: OperationID(replica: local.replicaId, seq: local.nextSeq), hlc: clock.tick(),
             reader: local.readerId, entityKind: kind, entityID: id, change: change)
         local.nextSeq += 1
-        try OperationRecord(operation).insert(db)
+        guard try OperationRecord(operation).append(to: db) else {
+            throw MarginaliaError.replicaCopied(replica: operation.id.replica)
+        }
         added(operation)
         return operation
     }

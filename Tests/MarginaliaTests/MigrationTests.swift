@@ -111,26 +111,14 @@ struct MigrationTests {
         let folder = TemporaryFolder()
         var generator = SystemRandomNumberGenerator()
         let path = folder.write("junk.sqlite", Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }))
-        let before = try snapshot(path)
-        #expect {
-            _ = try Library.open(at: path, mode: .createIfMissing(readerName: "X"))
-        } throws: { error in
-            if case MarginaliaError.notALibrary = error { true } else { false }
-        }
-        #expect(try snapshot(path) == before)
+        try expectRefusedUntouched(path)
     }
 
     @Test func anotherProgramsDatabaseIsRefused() throws {
         let folder = TemporaryFolder()
         let path = folder.path("other.sqlite")
         try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE contacts (name)") }
-        let before = try snapshot(path)
-        #expect {
-            _ = try Library.open(at: path, mode: .createIfMissing(readerName: "X"))
-        } throws: { error in
-            if case MarginaliaError.notALibrary = error { true } else { false }
-        }
-        #expect(try snapshot(path) == before)
+        try expectRefusedUntouched(path)
     }
 
     @Test func anUnwritablePathGivesAClearError() throws {
@@ -156,6 +144,17 @@ struct MigrationTests {
         #expect(throws: MarginaliaError.self) { _ = try Library.create(at: test.path, readerName: "Again") }
         #expect(try test.library.localReader().name == "Tester")
         #expect(try test.stateHash() == hash)
+    }
+
+    /// Opening `path` fails with "not a library" and leaves its bytes as they were.
+    private func expectRefusedUntouched(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let before = try snapshot(path)
+        #expect(sourceLocation: sourceLocation) {
+            _ = try Library.open(at: path, mode: .createIfMissing(readerName: "X"))
+        } throws: { error in
+            if case MarginaliaError.notALibrary = error { true } else { false }
+        }
+        #expect(try snapshot(path) == before, sourceLocation: sourceLocation)
     }
 
     /// The bytes of a library file and its WAL.

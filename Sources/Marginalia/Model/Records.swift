@@ -367,6 +367,20 @@ struct OperationRecord: LibraryRecord {
         container["change"] = change
     }
 
+    /// Appends the operation to the log, through one cached statement (the
+    /// log is the hottest insert there is).
+    ///
+    /// - Returns: false when the log holds this (replica, seq) already.
+    func append(to db: Database) throws -> Bool {
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO operations (replica_id, seq, hlc, reader_id, entity_kind, entity_id, change)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [replicaId, seq, hlc, readerId, entityKind, entityId, change])
+        return db.changesCount > 0
+    }
+
     init(_ operation: LogOperation) {
         replicaId = operation.id.replica
         seq = operation.id.seq
