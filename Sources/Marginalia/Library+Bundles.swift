@@ -63,21 +63,27 @@ extension Library {
                 .order(Column("seq"))
                 .fetchAll(db)
                 .map { try $0.operation() }
-            var hashes = Set<String>()
-            for operation in operations where operation.entityKind == .document {
-                hashes.formUnion(Self.textHashes(in: operation.change))
-            }
-            var texts: [String: String] = [:]
-            for hash in hashes {
-                texts[hash] = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
-            }
-            let bundle = Bundle(
-                replica: local.replicaId,
-                reader: Reader(readerId: local.readerId, name: local.readerName, publicKey: local.publicKey),
-                operations: operations, texts: texts, created: Timestamps.iso8601(Date()))
-            let identity = ReaderIdentity(name: local.readerName, publicKey: local.publicKey, secretKey: local.secretKey)
-            return (try bundle.encoded(signedBy: identity), operations.count)
+            return (try Self.sealedBundle(of: operations, chain: nil, in: db).data, operations.count)
         }
+    }
+
+    /// Operations of the local reader as a signed bundle, with the texts
+    /// their documents add.
+    static func sealedBundle(of operations: [LogOperation], chain: BundleChain?, in db: Database) throws -> (data: Data, hash: String) {
+        let local = try local(db)
+        var hashes = Set<String>()
+        for operation in operations where operation.entityKind == .document {
+            hashes.formUnion(textHashes(in: operation.change))
+        }
+        var texts: [String: String] = [:]
+        for hash in hashes {
+            texts[hash] = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
+        }
+        let bundle = Bundle(
+            replica: local.replicaId,
+            reader: Reader(readerId: local.readerId, name: local.readerName, publicKey: local.publicKey),
+            operations: operations, texts: texts, created: Timestamps.iso8601(Date()), chain: chain)
+        return try bundle.encoded(signedBy: local.signingIdentity)
     }
 
     /// Verifies a bundle file and applies its operations in one transaction.
@@ -89,27 +95,7 @@ extension Library {
         } catch {
             throw MarginaliaError.badBundle(error)
         }
-        return try write { transaction in
-            let db = transaction.db
-            if bundle.replica == transaction.local.replicaId {
-                let newest = try Int.fetchOne(
-                    db, sql: "SELECT max(seq) FROM operations WHERE replica_id = ?", arguments: [bundle.replica]) ?? 0
-                if bundle.operations.contains(where: { $0.id.seq > newest }) {
-                    throw MarginaliaError.replicaCopied(replica: bundle.replica)
-                }
-            }
-            try bundle.reader.insert(db, onConflict: .ignore)
-            for (hash, content) in bundle.texts {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO texts (hash, length, content) VALUES (?, ?, ?)",
-                    arguments: [hash, content.unicodeScalars.count, content])
-            }
-            let applied = try transaction.integrate(bundle.operations)
-            try transaction.flush(progress: progress)
-            return BundleImport(
-                reader: bundle.reader, replica: bundle.replica, operations: bundle.operations.count, applied: applied,
-                texts: bundle.texts.count, conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM conflicts") ?? 0)
-        }
+        return try write { transaction in try transaction.apply(bundle, progress: progress) }
     }
 
     /// The text versions a document operation adds.
@@ -124,5 +110,26 @@ extension Library {
         default:
             return []
         }
+    }
+}
+
+extension WriteTransaction {
+    /// Adds a verified bundle's texts and operations to the log.
+    mutating func apply(_ bundle: Bundle, progress: Progress = { _, _ in }) throws -> BundleImport {
+        let newest = local.nextSeq - 1
+        if bundle.operations.contains(where: { $0.id.replica == local.replicaId && $0.id.seq > newest }) {
+            throw MarginaliaError.replicaCopied(replica: local.replicaId)
+        }
+        try bundle.reader.insert(db, onConflict: .ignore)
+        for (hash, content) in bundle.texts {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO texts (hash, length, content) VALUES (?, ?, ?)",
+                arguments: [hash, content.unicodeScalars.count, content])
+        }
+        let applied = try integrate(bundle.operations)
+        try flush(progress: progress)
+        return BundleImport(
+            reader: bundle.reader, replica: bundle.replica, operations: bundle.operations.count, applied: applied,
+            texts: bundle.texts.count, conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM conflicts") ?? 0)
     }
 }

@@ -57,7 +57,7 @@ public final class Library: Sendable {
             guard case .createIfMissing(let readerName) = mode else {
                 throw MarginaliaError.libraryMissing(path: path)
             }
-            try library.createIdentity(readerName: readerName)
+            try library.createReplica(of: ReaderIdentity.generate(name: readerName))
         }
         return library
     }
@@ -83,8 +83,28 @@ public final class Library: Sendable {
         return try open(at: path, mode: .createIfMissing(readerName: name), wallClock: wallClock)
     }
 
-    private func createIdentity(readerName: String) throws {
-        let identity = ReaderIdentity.generate(name: readerName)
+    /// Creates a new library for an existing reader (from another machine's
+    /// `identity export`): the same reader, writing as a new replica.
+    public static func create(
+        at path: String, identity: ReaderIdentity,
+        wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) throws -> Library {
+        if FileManager.default.fileExists(atPath: path) {
+            throw MarginaliaError.invalidInput("\(path) already exists; choose another --library for the new replica")
+        }
+        let database = try LibraryDatabase.open(path: path, migrations: EmbeddedMigrations.all, createIfMissing: true)
+        let library = Library(path: path, database: database, wallClock: wallClock)
+        try library.createReplica(of: identity)
+        return library
+    }
+
+    /// The identity of the reader who writes here, secret key included, for
+    /// `identity export`.
+    public func exportIdentity() throws -> ReaderIdentity {
+        try read { db in try Self.local(db).signingIdentity }
+    }
+
+    private func createReplica(of identity: ReaderIdentity) throws {
         try database.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 guard try LocalReplica.fetchOne(db) == nil else { return .commit }
@@ -206,6 +226,10 @@ extension LocalReplica {
     var identity: LocalIdentity {
         LocalIdentity(readerID: readerId, name: readerName, replicaID: replicaId, publicKey: publicKey)
     }
+
+    var signingIdentity: ReaderIdentity {
+        ReaderIdentity(name: readerName, publicKey: publicKey, secretKey: secretKey)
+    }
 }
 
 /// The write side of one transaction: stamps operations with this replica's
@@ -238,6 +262,12 @@ struct WriteTransaction {
         }
         added(operation)
         return operation
+    }
+
+    /// Writes from now on as another replica (see ``Library/resetReplica()``).
+    mutating func adoptReplica(_ replica: String, nextSeq: Int) {
+        local.replicaId = replica
+        local.nextSeq = nextSeq
     }
 
     /// Moves the clock past a timestamp received from elsewhere.

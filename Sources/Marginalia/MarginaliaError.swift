@@ -15,6 +15,7 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
     case wrongKind(reference: String, expected: String, actual: String)
     case invalidInput(String)
     case unreadableFile(path: String, reason: String)
+    case unwritableFile(path: String, reason: String)
     case badText(source: String, problem: TextInputError)
     case quoteNotFound(quote: String, closest: String?)
     case quoteAmbiguous(quote: String, positions: [TextPositionSelector])
@@ -25,6 +26,9 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
     case corrupt(String)
     case badBundle(BundleError)
     case replicaCopied(replica: String)
+    case remoteNotFound(name: String)
+    case syncFolderMissing(path: String)
+    case gitFailed(command: String, reason: String)
     case storage(path: String, reason: String)
 
     public var description: String {
@@ -52,6 +56,8 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
             return message
         case .unreadableFile(let path, let reason):
             return "cannot read \(path): \(reason)"
+        case .unwritableFile(let path, let reason):
+            return "cannot write \(path): \(reason); nothing was changed"
         case .badText(let source, let problem):
             return "\(source): \(problem)"
         case .quoteNotFound(let quote, let closest):
@@ -76,6 +82,12 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
         case .replicaCopied(let replica):
             return "this bundle holds operations of this very replica (\(replica.prefix(8))) that this library never wrote: "
                 + "the library was copied and both copies write; keep writing in only one of them"
+        case .remoteNotFound(let name):
+            return "no remote named '\(name)'; `marginalia remote list` shows them"
+        case .syncFolderMissing(let path):
+            return "the sync folder \(path) is not there (a drive not mounted, a folder moved?); nothing was read or written"
+        case .gitFailed(let command, let reason):
+            return "\(command) failed: \(reason); nothing was pushed, and the next sync tries again"
         case .storage(let path, let reason):
             return "the library at \(path) could not be used: \(reason); nothing was changed"
         }

@@ -39,3 +39,36 @@ public struct ReaderIdentity: Sendable {
         return key.isValidSignature(signature, for: data)
     }
 }
+
+extension ReaderIdentity {
+    /// The identity as a file that `init --identity` reads on another
+    /// machine: the same reader, writing as a new replica.
+    ///
+    /// The file holds the secret key; whoever has it can write as this reader.
+    public var exportedFile: Data {
+        let file: JSONValue = [
+            "format": 1, "kind": "marginalia-identity", "readerId": .string(readerID), "name": .string(name),
+            "publicKey": .string(publicKey.base64EncodedString()), "secretKey": .string(secretKey.base64EncodedString()),
+        ]
+        return Data((file.prettyJSON + "\n").utf8)
+    }
+
+    /// Reads a file written by ``exportedFile``, checking that its keys belong together.
+    public init(exportedFile data: Data) throws(MarginaliaError) {
+        guard let file = JSONValue(parsing: data), file["kind"]?.stringValue == "marginalia-identity" else {
+            throw .invalidInput("this is not an identity file from `marginalia identity export`")
+        }
+        guard let format = file["format"]?.intValue, format <= 1 else {
+            throw .invalidInput("this identity file is from a newer marginalia; upgrade marginalia to read it")
+        }
+        guard let name = file["name"]?.stringValue, let readerID = file["readerId"]?.stringValue,
+            let publicKey = file["publicKey"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+            let secretKey = file["secretKey"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: secretKey),
+            key.publicKey.rawRepresentation == publicKey, Self.readerID(publicKey: publicKey) == readerID
+        else {
+            throw .invalidInput("the identity file is damaged: its keys and reader id do not belong together")
+        }
+        self.init(name: name, publicKey: publicKey, secretKey: secretKey)
+    }
+}

@@ -157,11 +157,17 @@ enum Materializer {
         try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [rowid])
         try db.execute(sql: "DELETE FROM tags WHERE entity_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM conflicts WHERE entity_id = ?", arguments: [id])
-        let table = switch kind {
+        try db.execute(sql: "DELETE FROM \(kind.tableName) WHERE id = ?", arguments: [id])
+    }
+}
+
+extension EntityKind {
+    /// The view table that holds entities of this kind.
+    var tableName: String {
+        switch self {
         case .document: Document.databaseTableName
         case .annotation: Annotation.databaseTableName
         case .note: Note.databaseTableName
         }
-        try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id])
     }
 }

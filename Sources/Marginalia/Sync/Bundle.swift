@@ -14,31 +14,47 @@ import Foundation
 /// {"sha256":"<hex of every byte above>","signature":"<base64 Ed25519 signature of that digest>"}
 /// ```
 ///
+/// A bundle in a sync folder also names its place in the writing replica's
+/// chain for that channel (`"chain":{"channel":…,"seq":N,"previous":"<hash of bundle N-1>"}`),
+/// so a reader notices a missing, replayed or forked bundle.
+///
 /// Reading verifies everything before anything is applied: the format, the
 /// digest, the signature, that the signing key is the reader's (its
-/// fingerprint is the reader id), that every operation is that reader's and
-/// that replica's, and that every text matches its hash.
+/// fingerprint is the reader id), that every operation is that reader's, and
+/// that every text matches its hash.
 public struct Bundle: Sendable, Equatable {
     /// The format this build writes and the newest it reads.
     public static let format = 1
 
+    /// The replica that wrote the bundle.
     public var replica: String
     public var reader: Reader
+    /// Operations of `reader`: this replica's, and in a group channel also
+    /// those of the reader's other replicas on an item that turned shared here.
     public var operations: [LogOperation]
     /// Normalized texts by SHA-256, for the documents the operations add.
     public var texts: [String: String]
     public var created: String
+    /// Where the bundle sits in its replica's chain for a sync channel.
+    public var chain: BundleChain?
+    /// The SHA-256 (hex) of the bundle's content, as sealed; set by
+    /// ``decode(_:)`` and by encoding.
+    public internal(set) var hash: String?
 
-    public init(replica: String, reader: Reader, operations: [LogOperation], texts: [String: String], created: String) {
+    public init(
+        replica: String, reader: Reader, operations: [LogOperation], texts: [String: String], created: String,
+        chain: BundleChain? = nil
+    ) {
         self.replica = replica
         self.reader = reader
         self.operations = operations
         self.texts = texts
         self.created = created
+        self.chain = chain
     }
 
-    /// The signed file.
-    func encoded(signedBy identity: ReaderIdentity) throws -> Data {
+    /// The signed file, and its hash.
+    func encoded(signedBy identity: ReaderIdentity) throws -> (data: Data, hash: String) {
         var body = ""
         let seqs = operations.map(\.id.seq)
         let header: JSONValue = [
@@ -53,6 +69,9 @@ public struct Bundle: Sendable, Equatable {
             "firstSeq": JSONValue(seqs.min()),
             "lastSeq": JSONValue(seqs.max()),
             "created": .string(created),
+            "chain": chain.map { chain in
+                ["channel": .string(chain.channel), "seq": .int(chain.seq), "previous": JSONValue(chain.previous)]
+            } ?? .null,
         ]
         body += header.canonicalJSON + "\n"
         for operation in operations {
@@ -63,12 +82,13 @@ public struct Bundle: Sendable, Equatable {
         }
         var data = Data(body.utf8)
         let digest = Data(SHA256.hash(data: data))
+        let hash = Identifier.hex(digest)
         let seal: JSONValue = [
-            "sha256": .string(Identifier.hex(digest)),
+            "sha256": .string(hash),
             "signature": .string(try identity.sign(digest).base64EncodedString()),
         ]
         data.append(Data((seal.canonicalJSON + "\n").utf8))
-        return data
+        return (data, hash)
     }
 
     /// Reads and verifies a bundle file.
@@ -100,6 +120,13 @@ public struct Bundle: Sendable, Equatable {
             let publicKey = header["reader"]?["publicKey"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
             let operationCount = header["operations"]?.intValue, let textCount = header["texts"]?.intValue
         else { throw .damaged("its header is incomplete") }
+        var chain: BundleChain?
+        if let link = header["chain"], link != .null {
+            guard let channel = link["channel"]?.stringValue, let seq = link["seq"]?.intValue, seq >= 1 else {
+                throw .damaged("its chain link is incomplete")
+            }
+            chain = BundleChain(channel: channel, seq: seq, previous: link["previous"]?.stringValue)
+        }
         guard ReaderIdentity.readerID(publicKey: publicKey) == readerID else {
             throw .forged("its key does not belong to reader \(readerID)")
         }
@@ -119,7 +146,7 @@ public struct Bundle: Sendable, Equatable {
             guard let line = JSONValue(parsing: bytes[lineStart..<lineEnd]) else { throw .damaged("a line cannot be read") }
             if let value = line["operation"] {
                 guard let operation = LogOperation(json: value) else { throw .damaged("an operation cannot be read") }
-                guard operation.reader == readerID, operation.id.replica == replica else {
+                guard operation.reader == readerID else {
                     throw .forged("operation \(operation.id) claims another author than the bundle's signer")
                 }
                 operations.append(operation)
@@ -138,9 +165,26 @@ public struct Bundle: Sendable, Equatable {
         guard operations.count == operationCount, texts.count == textCount else {
             throw .damaged("it holds other counts than its header says")
         }
-        return Bundle(
+        var bundle = Bundle(
             replica: replica, reader: Reader(readerId: readerID, name: name, publicKey: publicKey),
-            operations: operations, texts: texts, created: header["created"]?.stringValue ?? "")
+            operations: operations, texts: texts, created: header["created"]?.stringValue ?? "", chain: chain)
+        bundle.hash = claimed
+        return bundle
+    }
+}
+
+/// A bundle's place in the chain its replica writes to one sync channel.
+public struct BundleChain: Sendable, Hashable {
+    public var channel: String
+    /// 1 for the replica's first bundle in the channel, then one more each.
+    public var seq: Int
+    /// The hash of bundle `seq - 1`; nil for the first.
+    public var previous: String?
+
+    public init(channel: String, seq: Int, previous: String?) {
+        self.channel = channel
+        self.seq = seq
+        self.previous = previous
     }
 }
 

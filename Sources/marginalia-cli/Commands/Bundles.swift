@@ -224,34 +224,3 @@ extension MarginaliaCommand {
         }
     }
 }
-
-/// Writes a file by temp file, fsync and rename, so readers never see half of it.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp").path
-        func failure(_ code: Int32) -> MarginaliaError {
-            unlink(temporary)
-            return .invalidInput("cannot write \(path): \(String(cString: strerror(code)))")
-        }
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard descriptor >= 0 else { throw failure(errno) }
-        let written = data.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let count = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if count <= 0 { return false }
-                offset += count
-            }
-            return true
-        }
-        let code = errno
-        guard written, fsync(descriptor) == 0 else {
-            close(descriptor)
-            throw failure(written ? errno : code)
-        }
-        close(descriptor)
-        guard rename(temporary, path) == 0 else { throw failure(errno) }
-    }
-}

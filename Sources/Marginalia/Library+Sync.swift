@@ -1,0 +1,556 @@
+import Foundation
+import GRDB
+
+/// A sync channel this library is joined to: a folder that something else
+/// carries (Syncthing, Dropbox, a USB stick), or a git remote.
+///
+/// ```swift
+/// let remote = try library.addRemote(name: "laptop", location: "/mnt/sync/notes", kind: .personal)
+/// let report = try library.sync(remote)
+/// print(report.applied, report.skipped)
+/// ```
+public struct Remote: LibraryRecord {
+    public static let databaseTableName = "remotes"
+    public static let gitScheme = "git:"
+
+    public var name: String
+    /// An absolute folder path, or `git:` and a URL git understands.
+    public var location: String
+    public var kind: ChannelKind
+    public var channelID: String
+    public var addedAt: String
+
+    public var isGit: Bool { location.hasPrefix(Self.gitScheme) }
+
+    public init(row: Row) throws {
+        name = row["name"]
+        location = row["location"]
+        kind = ChannelKind(rawValue: row["kind"]) ?? .group
+        channelID = row["channel_id"]
+        addedAt = row["added_at"]
+    }
+
+    init(name: String, location: String, kind: ChannelKind, channelID: String, addedAt: String) {
+        self.name = name
+        self.location = location
+        self.kind = kind
+        self.channelID = channelID
+        self.addedAt = addedAt
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["name"] = name
+        container["location"] = location
+        container["kind"] = kind.rawValue
+        container["channel_id"] = channelID
+        container["added_at"] = addedAt
+    }
+
+    public var jsonValue: JSONValue {
+        [
+            "name": .string(name), "location": .string(location), "kind": .string(kind.rawValue),
+            "channel": .string(channelID), "added": .string(addedAt),
+        ]
+    }
+}
+
+/// What one sync with one channel did.
+public struct SyncReport: Sendable, Hashable {
+    /// A file that was not applied this time, and why; it is tried again next time.
+    public struct Skipped: Sendable, Hashable {
+        /// The path inside the sync folder.
+        public var file: String
+        public var reason: String
+    }
+
+    public var remote: String
+    public var folder: String
+    /// Operations written to the folder.
+    public var pushed = 0
+    /// Operations read from new bundles.
+    public var pulled = 0
+    /// Of those, the ones this library did not hold yet.
+    public var applied = 0
+    public var skipped: [Skipped] = []
+    /// Items in conflict after the sync.
+    public var conflicts = 0
+    /// Why this library wrote nothing to the folder, when it could not.
+    public var notPushed: String?
+
+    public var jsonValue: JSONValue {
+        [
+            "remote": .string(remote), "folder": .string(folder), "pushed": .int(pushed), "pulled": .int(pulled),
+            "applied": .int(applied),
+            "skipped": .array(skipped.map { ["file": .string($0.file), "reason": .string($0.reason)] }),
+            "conflicts": .int(conflicts), "notPushed": JSONValue(notPushed),
+        ]
+    }
+}
+
+extension Library {
+    /// The most operations one bundle holds, so that reading a bundle never
+    /// needs more than a few megabytes however long the history.
+    static let operationsPerBundle = 10_000
+
+    // MARK: Remotes
+
+    /// Joins the channel in `location`, or starts one there when the folder
+    /// is empty or missing.
+    ///
+    /// - Parameters:
+    ///   - location: a folder path, or `git:URL` (the clone is kept beside the library).
+    ///   - kind: required to start a channel; when joining, it must match the channel's.
+    public func addRemote(name: String, location: String, kind: ChannelKind?, git: GitCarrier = GitCarrier()) throws -> Remote {
+        guard Identifier.isValidSlug(name) else {
+            throw MarginaliaError.invalidInput(
+                "'\(name)' cannot name a remote; use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit")
+        }
+        if try read({ db in try Remote.fetchOne(db, key: name) }) != nil {
+            throw MarginaliaError.invalidInput("a remote named '\(name)' exists already; `marginalia remote list` shows it")
+        }
+        let local = try read { db in try Self.local(db) }
+        let isGit = location.hasPrefix(Remote.gitScheme)
+        let stored = isGit ? location : URL(fileURLWithPath: location).standardizedFileURL.path
+        let folder = ChannelFolder(path: isGit ? gitClonePath(name) : stored)
+        if isGit {
+            try git.cloneOrOpen(url: String(location.dropFirst(Remote.gitScheme.count)), into: folder.path)
+        }
+        let description: ChannelDescription
+        if FileManager.default.fileExists(atPath: folder.descriptionPath) {
+            description = try folder.description()
+            if let kind, kind != description.kind {
+                throw MarginaliaError.invalidInput(
+                    "\(location) holds a \(description.kind.rawValue) channel, not a \(kind.rawValue) one; leave out --\(kind.rawValue) to join it")
+            }
+            if description.kind == .personal, description.owner != local.readerId {
+                throw MarginaliaError.invalidInput(
+                    "\(location) is another reader's personal channel; join it from a library made with "
+                        + "`marginalia init --identity` from that reader, or use a group channel")
+            }
+        } else {
+            guard let kind else {
+                throw MarginaliaError.invalidInput(
+                    "\(location) holds no channel yet; say --personal (your own machines) or --group (a reading group) to start one")
+            }
+            description = try folder.create(kind: kind, owner: kind == .personal ? local.readerId : nil)
+            if isGit { try git.commitAndPush(in: folder.path, message: "marginalia: new \(kind.rawValue) channel") }
+        }
+        let remote = Remote(
+            name: name, location: stored, kind: description.kind, channelID: description.channelID,
+            addedAt: Timestamps.iso8601(Date()))
+        try storage { try database.write { db in try remote.insert(db) } }
+        return remote
+    }
+
+    /// The channels this library syncs with, by name.
+    public func remotes() throws -> [Remote] {
+        try read { db in try Remote.order(Column("name")).fetchAll(db) }
+    }
+
+    /// Leaves a channel. The folder and what was exchanged stay as they are.
+    public func removeRemote(named name: String) throws {
+        try storage {
+            try database.write { db in
+                guard try Remote.deleteOne(db, key: name) else { throw MarginaliaError.remoteNotFound(name: name) }
+            }
+        }
+        try? FileManager.default.removeItem(atPath: gitClonePath(name))
+    }
+
+    /// The remote named `reference`, or the one whose folder it is.
+    public func remote(_ reference: String) throws -> Remote? {
+        let path = URL(fileURLWithPath: reference).standardizedFileURL.path
+        return try read { db in
+            try Remote.fetchOne(db, key: reference) ?? Remote.filter(Column("location") == path).fetchOne(db)
+        }
+    }
+
+    func gitClonePath(_ name: String) -> String { path + ".remotes/" + name }
+
+    // MARK: Sync
+
+    /// Syncs with one remote: pulls (for git), reads every new bundle of the
+    /// other replicas, writes this replica's new operations, and pushes.
+    public func sync(_ remote: Remote, git: GitCarrier = GitCarrier(), progress: Progress = { _, _ in }) throws -> SyncReport {
+        guard remote.isGit else {
+            return try sync(folder: remote.location, name: remote.name, expecting: remote.channelID, progress: progress)
+        }
+        let clone = gitClonePath(remote.name)
+        try git.cloneOrOpen(url: String(remote.location.dropFirst(Remote.gitScheme.count)), into: clone)
+        try git.pull(in: clone)
+        var report = try sync(folder: clone, name: remote.name, expecting: remote.channelID, progress: progress)
+        report.folder = remote.location
+        if try git.commitAndPush(in: clone, message: "marginalia: replica \(try localReader().replicaID.prefix(8))") {
+            // Another replica pushed first: what it wrote is here now.
+            let again = try sync(folder: clone, name: remote.name, expecting: remote.channelID, progress: progress)
+            report.pulled += again.pulled
+            report.applied += again.applied
+            report.conflicts = again.conflicts
+        }
+        return report
+    }
+
+    /// Syncs with a channel folder.
+    ///
+    /// Each new bundle is verified whole and applied in one transaction with
+    /// the record that it was read; a file that fails is listed in
+    /// ``SyncReport/skipped`` and tried again next time. A sync with nothing
+    /// new reads directory listings only.
+    public func sync(
+        folder path: String, name: String? = nil, expecting channelID: String? = nil, progress: Progress = { _, _ in }
+    ) throws -> SyncReport {
+        let folder = ChannelFolder(path: path)
+        let channel = try folder.description()
+        if let channelID, channel.channelID != channelID {
+            throw MarginaliaError.invalidInput(
+                "\(path) now holds another channel than the one this remote joined; `marginalia remote rm` and add it again")
+        }
+        let local = try read { db in try Self.local(db) }
+        if channel.kind == .personal, channel.owner != local.readerId {
+            throw MarginaliaError.invalidInput("\(path) is another reader's personal channel; nothing was read or written")
+        }
+        var report = SyncReport(remote: name ?? path, folder: path)
+        var consumedChanged = try checkOwnFolder(folder, channel: channel, local: local, report: &report)
+        consumedChanged = try pull(folder, channel: channel, local: local, report: &report, progress: progress) || consumedChanged
+        let copied = try read { db in try String.fetchOne(db, sql: "SELECT evidence FROM replica_copied") }
+        if let copied {
+            report.notPushed =
+                "another library writes as this replica (\(copied)); this copy no longer writes to sync folders: "
+                + "run `marginalia replica reset` to give it a replica id of its own"
+        } else {
+            do {
+                try folder.publish(reader: local.signingIdentity)
+                report.pushed = try push(folder, channel: channel, local: local)
+                if consumedChanged || !FileManager.default.fileExists(atPath: folder.replicaPath(local.replicaId) + "/acks.json") {
+                    try writeAcknowledgements(folder, channel: channel, replica: local.replicaId)
+                }
+            } catch let error as MarginaliaError {
+                if case .unwritableFile = error { report.notPushed = error.description } else { throw error }
+            }
+        }
+        report.conflicts = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM conflicts") ?? 0 }
+        return report
+    }
+
+    // MARK: Reading
+
+    /// Looks for bundles in this replica's own folder that it did not write:
+    /// another library writing as this replica (a copied library file).
+    /// A bundle this replica wrote just before a crash is adopted instead.
+    private func checkOwnFolder(
+        _ folder: ChannelFolder, channel: ChannelDescription, local: LocalReplica, report: inout SyncReport
+    ) throws -> Bool {
+        let published = try publishedChain(channel.channelID, replica: local.replicaId)
+        var unknown: [(seq: Int, name: String)] = []
+        for name in try folder.entries(ofReplica: local.replicaId) {
+            guard case .bundle(let seq, let prefix) = ChannelFolder.classify(name) else { continue }
+            if seq > published.seq || (seq == published.seq && !published.hash.hasPrefix(prefix)) {
+                unknown.append((seq, name))
+            }
+        }
+        for (seq, name) in unknown.sorted(by: { $0.seq < $1.seq }) {
+            let file = "replicas/\(local.replicaId)/\(name)"
+            let current = try publishedChain(channel.channelID, replica: local.replicaId)
+            if seq == current.seq + 1, let bundle = try? Bundle.decode(readFile(folder.path + "/" + file)),
+                bundle.chain == BundleChain(channel: channel.channelID, seq: seq, previous: current.seq == 0 ? nil : current.hash),
+                try holdsExactly(bundle.operations)
+            {
+                let ownSeqs = bundle.operations.filter { $0.id.replica == local.replicaId }.map(\.id.seq)
+                try recordPublished(
+                    channel.channelID, replica: local.replicaId, seq: seq, hash: bundle.hash ?? "",
+                    operationSeq: max(current.operationSeq, ownSeqs.max() ?? 0))
+                continue
+            }
+            try storage {
+                try database.write { db in
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO replica_copied (singleton, evidence, detected_at) VALUES (1, ?, ?)",
+                        arguments: ["\(file) in \(folder.path)", Timestamps.iso8601(Date())])
+                }
+            }
+            return false
+        }
+        return false
+    }
+
+    /// Whether the log holds every one of these operations, as they are.
+    private func holdsExactly(_ operations: [LogOperation]) throws -> Bool {
+        try read { db in
+            try operations.allSatisfy { operation in
+                let held = try OperationRecord.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM operations WHERE replica_id = ? AND seq = ?"),
+                    arguments: [operation.id.replica, operation.id.seq])
+                return held == OperationRecord(operation)
+            }
+        }
+    }
+
+    /// Applies the new bundles of every other replica, each in its chain's
+    /// order. Returns whether anything was consumed.
+    private func pull(
+        _ folder: ChannelFolder, channel: ChannelDescription, local: LocalReplica, report: inout SyncReport,
+        progress: Progress
+    ) throws -> Bool {
+        let consumed = try read { db in
+            try Dictionary(
+                Row.fetchAll(
+                    db, sql: "SELECT replica_id, bundle_seq, bundle_hash FROM sync_consumed WHERE channel_id = ?",
+                    arguments: [channel.channelID]
+                ).map { (($0[0] as String), (seq: $0[1] as Int, hash: $0[2] as String)) },
+                uniquingKeysWith: { first, _ in first })
+        }
+        // First the listings, so progress can count the bundles to read.
+        var work: [(replica: String, bundles: [Int: [String]], copies: [String])] = []
+        for replica in try folder.replicaFolders().sorted() where replica != local.replicaId {
+            if replica.hasPrefix(".") { continue }
+            guard ChannelFolder.isIdentifier(replica) else {
+                report.skipped.append(.init(file: "replicas/\(replica)", reason: "oddly named: not a replica id"))
+                continue
+            }
+            var bundles: [Int: [String]] = [:]
+            var copies: [String] = []
+            let after = consumed[replica]?.seq ?? 0
+            for name in try folder.entries(ofReplica: replica) {
+                switch ChannelFolder.classify(name) {
+                case .bundle(let seq, _) where seq > after: bundles[seq, default: []].append(name)
+                case .bundle, .acknowledgements, .temporary: break
+                case .conflictCopy: copies.append(name)
+                case .odd: report.skipped.append(.init(file: "replicas/\(replica)/\(name)", reason: "oddly named: not a bundle"))
+                }
+            }
+            if !copies.isEmpty {
+                let taken = try read { db in
+                    try Set(String.fetchAll(
+                        db, sql: "SELECT name FROM sync_taken_copies WHERE channel_id = ?", arguments: [channel.channelID]))
+                }
+                copies.removeAll { taken.contains("\(replica)/\($0)") }
+            }
+            if !bundles.isEmpty || !copies.isEmpty { work.append((replica, bundles, copies)) }
+        }
+        let total = work.reduce(0) { $0 + $1.bundles.count + $1.copies.count }
+        var done = 0
+        var anything = false
+        for (replica, bundles, copies) in work {
+            var last = consumed[replica] ?? (seq: 0, hash: "")
+            var seq = last.seq + 1
+            while let names = bundles[seq] {
+                let file = "replicas/\(replica)/\(names[0])"
+                guard names.count == 1 else {
+                    for name in names {
+                        report.skipped.append(
+                            .init(file: "replicas/\(replica)/\(name)",
+                                  reason: "two bundles claim place \(seq) of replica \(replica.prefix(8)) (a copied library?); neither is read"))
+                    }
+                    break
+                }
+                do {
+                    let bundle = try Bundle.decode(readFile(folder.path + "/" + file))
+                    let expected = BundleChain(channel: channel.channelID, seq: seq, previous: seq == 1 ? nil : last.hash)
+                    guard bundle.replica == replica, bundle.chain == expected,
+                        case .bundle(_, let prefix) = ChannelFolder.classify(names[0]), bundle.hash?.hasPrefix(prefix) == true
+                    else {
+                        throw MarginaliaError.badBundle(.forged(
+                            "its name, replica folder, channel or previous bundle does not match its header (replayed or moved?)"))
+                    }
+                    let applied = try write { transaction in
+                        let result = try transaction.apply(bundle)
+                        try transaction.db.execute(
+                            sql: "INSERT OR REPLACE INTO sync_consumed (channel_id, replica_id, bundle_seq, bundle_hash) VALUES (?, ?, ?, ?)",
+                            arguments: [channel.channelID, replica, seq, bundle.hash])
+                        return result.applied
+                    }
+                    report.pulled += bundle.operations.count
+                    report.applied += applied
+                    last = (seq, bundle.hash ?? "")
+                    anything = true
+                } catch {
+                    report.skipped.append(.init(file: file, reason: Self.skipReason(error)))
+                    break
+                }
+                done += 1
+                progress(done, total)
+                seq += 1
+            }
+            if let waiting = bundles.keys.filter({ $0 > seq }).min(), bundles[seq] == nil {
+                report.skipped.append(
+                    .init(file: "replicas/\(replica)/\(bundles[waiting]![0])",
+                          reason: "waits for bundle \(seq) of this replica, which has not arrived"))
+            }
+            for name in copies {
+                let file = "replicas/\(replica)/\(name)"
+                do {
+                    let bundle = try Bundle.decode(readFile(folder.path + "/" + file))
+                    guard bundle.replica == replica, bundle.chain?.channel == channel.channelID else {
+                        throw MarginaliaError.badBundle(.forged("it belongs to another replica folder or channel"))
+                    }
+                    let applied = try write { transaction in
+                        let result = try transaction.apply(bundle)
+                        try transaction.db.execute(
+                            sql: "INSERT OR IGNORE INTO sync_taken_copies (channel_id, name) VALUES (?, ?)",
+                            arguments: [channel.channelID, "\(replica)/\(name)"])
+                        return result.applied
+                    }
+                    report.pulled += bundle.operations.count
+                    report.applied += applied
+                } catch {
+                    report.skipped.append(.init(file: file, reason: Self.skipReason(error)))
+                }
+                done += 1
+                progress(done, total)
+            }
+        }
+        return anything
+    }
+
+    private static func skipReason(_ error: any Error) -> String {
+        switch error {
+        case MarginaliaError.badBundle(let problem): problem.description
+        case let error as MarginaliaError: error.description
+        default: "\(error)"
+        }
+    }
+
+    private func readFile(_ path: String) throws -> Data {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw MarginaliaError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes this replica's operations that the channel has not had, as
+    /// bundles of at most ``operationsPerBundle`` operations.
+    private func push(_ folder: ChannelFolder, channel: ChannelDescription, local: LocalReplica) throws -> Int {
+        var pushed = 0
+        while true {
+            let published = try publishedChain(channel.channelID, replica: local.replicaId)
+            let batch = try read { db -> (data: Data, hash: String, operations: Int, through: Int)? in
+                let newest = try Self.local(db).nextSeq - 1
+                guard newest > published.operationSeq else { return nil }
+                let page = try OperationRecord
+                    .filter(Column("replica_id") == local.replicaId && Column("seq") > published.operationSeq)
+                    .order(Column("seq")).limit(Self.operationsPerBundle)
+                    .fetchAll(db).map { try $0.operation() }
+                let through = page.last?.id.seq ?? newest
+                let operations = channel.kind == .personal ? page : try Self.shared(page, reader: local.readerId, in: db)
+                if operations.isEmpty { return (Data(), "", 0, through) }
+                let chain = BundleChain(
+                    channel: channel.channelID, seq: published.seq + 1, previous: published.seq == 0 ? nil : published.hash)
+                let sealed = try Self.sealedBundle(of: operations, chain: chain, in: db)
+                return (sealed.data, sealed.hash, operations.count, through)
+            }
+            guard let batch else { return pushed }
+            var seq = published.seq
+            var hash = published.hash
+            if batch.operations > 0 {
+                seq += 1
+                hash = batch.hash
+                // The file first: after a crash here, the next sync finds it
+                // in this replica's folder and adopts it.
+                _ = try folder.write(bundle: batch.data, seq: seq, hash: hash, replica: local.replicaId)
+            }
+            try recordPublished(channel.channelID, replica: local.replicaId, seq: seq, hash: hash, operationSeq: batch.through)
+            pushed += batch.operations
+        }
+    }
+
+    /// The operations of `page` a group may see: those on items shared now,
+    /// and the whole history (by this reader) of items that turned shared
+    /// in the page, so the group receives them complete.
+    private static func shared(_ page: [LogOperation], reader: String, in db: Database) throws -> [LogOperation] {
+        var visibility: [String: Bool] = [:]
+        func isShared(_ kind: EntityKind, _ id: String) throws -> Bool {
+            if let known = visibility[id] { return known }
+            let value = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT visibility FROM \(kind.tableName) WHERE id = ?"), arguments: [id])
+            let shared = value == Visibility.shared.rawValue
+            visibility[id] = shared
+            return shared
+        }
+        var chosen: [LogOperation] = []
+        var seen = Set<OperationID>()
+        var completed = Set<String>()
+        for operation in page where try isShared(operation.entityKind, operation.entityID) {
+            if operation.change.turnsShared, completed.insert(operation.entityID).inserted {
+                let history = try OperationRecord.fetchAll(
+                    db.cachedStatement(sql: "SELECT * FROM operations WHERE entity_id = ? AND reader_id = ?"),
+                    arguments: [operation.entityID, reader])
+                for record in history {
+                    let earlier = try record.operation()
+                    if seen.insert(earlier.id).inserted { chosen.append(earlier) }
+                }
+            }
+            if seen.insert(operation.id).inserted { chosen.append(operation) }
+        }
+        return chosen
+    }
+
+    /// Writes `replicas/<this replica>/acks.json`: the last bundle of each
+    /// replica this library has applied from the channel.
+    private func writeAcknowledgements(_ folder: ChannelFolder, channel: ChannelDescription, replica: String) throws {
+        let rows = try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT replica_id, bundle_seq, bundle_hash FROM sync_consumed WHERE channel_id = ? ORDER BY replica_id",
+                arguments: [channel.channelID])
+        }
+        var consumed: [String: JSONValue] = [:]
+        for row in rows {
+            consumed[row[0]] = ["seq": .int(row[1]), "hash": .string(row[2])]
+        }
+        let acks: JSONValue = [
+            "replica": .string(replica), "consumed": .object(consumed), "updated": .string(Timestamps.iso8601(Date())),
+        ]
+        let directory = folder.replicaPath(replica)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw MarginaliaError.unwritableFile(path: directory, reason: (error as NSError).localizedDescription)
+        }
+        try AtomicFile.write(Data((acks.prettyJSON + "\n").utf8), to: directory + "/acks.json")
+    }
+
+    // MARK: Bookkeeping
+
+    struct PublishedChain {
+        var seq = 0
+        var hash = ""
+        var operationSeq = 0
+    }
+
+    private func publishedChain(_ channel: String, replica: String) throws -> PublishedChain {
+        try read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT bundle_seq, bundle_hash, operation_seq FROM sync_published WHERE channel_id = ? AND replica_id = ?",
+                    arguments: [channel, replica])
+            else { return PublishedChain() }
+            return PublishedChain(seq: row[0], hash: row[1], operationSeq: row[2])
+        }
+    }
+
+    private func recordPublished(_ channel: String, replica: String, seq: Int, hash: String, operationSeq: Int) throws {
+        try storage {
+            try database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO sync_published (channel_id, replica_id, bundle_seq, bundle_hash, operation_seq)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [channel, replica, seq, hash, operationSeq])
+            }
+        }
+    }
+}
+
+extension Change {
+    /// Whether this change makes an item shared (or creates it shared).
+    var turnsShared: Bool {
+        switch self {
+        case .create(let registers, _, _): registers[Field.visibility] == .string(Visibility.shared.rawValue)
+        case .set(let field, let value): field == Field.visibility && value == .string(Visibility.shared.rawValue)
+        default: false
+        }
+    }
+}

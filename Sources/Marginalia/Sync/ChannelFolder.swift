@@ -1,0 +1,214 @@
+import Crypto
+import Foundation
+
+/// Whose operations a channel carries.
+public enum ChannelKind: String, Sendable, CaseIterable {
+    /// Every operation of one reader, private ones included, between that
+    /// reader's machines.
+    case personal
+    /// Only shared items, between the readers of a group.
+    case group
+}
+
+/// The `marginalia-sync.json` at the top of a sync folder.
+public struct ChannelDescription: Sendable, Hashable {
+    /// The folder format this build writes and the newest it reads.
+    public static let format = 1
+    public static let fileName = "marginalia-sync.json"
+
+    public var kind: ChannelKind
+    public var channelID: String
+    /// The reader a personal channel belongs to.
+    public var owner: String?
+    public var created: String
+
+    var jsonValue: JSONValue {
+        [
+            "format": .int(Self.format), "kind": .string(kind.rawValue), "channel": .string(channelID),
+            "owner": JSONValue(owner), "created": .string(created), "encryption": .null,
+        ]
+    }
+
+    init(kind: ChannelKind, channelID: String, owner: String?, created: String) {
+        self.kind = kind
+        self.channelID = channelID
+        self.owner = owner
+        self.created = created
+    }
+
+    init(file data: Data, path: String) throws(MarginaliaError) {
+        guard let json = JSONValue(parsing: data), let format = json["format"]?.intValue,
+            let kind = json["kind"]?.stringValue.flatMap(ChannelKind.init), let channel = json["channel"]?.stringValue,
+            ChannelFolder.isIdentifier(channel)
+        else {
+            throw .invalidInput("\(path) is damaged: it does not describe a Marginalia sync channel")
+        }
+        guard format <= Self.format else {
+            throw .invalidInput("\(path) is sync format \(format), newer than this marginalia reads (\(Self.format)); upgrade marginalia")
+        }
+        self.init(kind: kind, channelID: channel, owner: json["owner"]?.stringValue, created: json["created"]?.stringValue ?? "")
+    }
+}
+
+/// A sync folder's files, as DESIGN section 5 lays them out:
+///
+/// ```
+/// marginalia-sync.json
+/// readers/<reader-id>.json
+/// replicas/<replica-id>/<bundle seq, 12 digits>-<16 hex digits of its hash>.bundle
+/// replicas/<replica-id>/acks.json
+/// ```
+///
+/// Each replica writes only in its own folder, and only whole files.
+struct ChannelFolder {
+    let path: String
+
+    var descriptionPath: String { path + "/" + ChannelDescription.fileName }
+    var replicasPath: String { path + "/replicas" }
+    func replicaPath(_ replica: String) -> String { replicasPath + "/" + replica }
+
+    /// The channel's description; an error that says what to do when the
+    /// folder is missing, unreadable or not a channel.
+    func description() throws(MarginaliaError) -> ChannelDescription {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw .syncFolderMissing(path: path)
+        }
+        guard let data = FileManager.default.contents(atPath: descriptionPath) else {
+            if FileManager.default.isReadableFile(atPath: path) == false {
+                throw .unreadableFile(path: path, reason: "permission denied")
+            }
+            throw .invalidInput("\(path) is not a Marginalia sync folder (it has no \(ChannelDescription.fileName))")
+        }
+        return try ChannelDescription(file: data, path: descriptionPath)
+    }
+
+    /// Starts a new channel in an empty (or missing) folder.
+    func create(kind: ChannelKind, owner: String?) throws(MarginaliaError) -> ChannelDescription {
+        let manager = FileManager.default
+        if let entries = try? manager.contentsOfDirectory(atPath: path), entries.contains(where: { !$0.hasPrefix(".") }) {
+            throw .invalidInput(
+                "\(path) is neither empty nor a Marginalia sync folder; choose an empty folder for a new channel")
+        }
+        do {
+            try manager.createDirectory(atPath: replicasPath, withIntermediateDirectories: true)
+            try manager.createDirectory(atPath: path + "/readers", withIntermediateDirectories: true)
+        } catch {
+            throw .unwritableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        let description = ChannelDescription(
+            kind: kind, channelID: Identifier.newEntityID(), owner: owner, created: Timestamps.iso8601(Date()))
+        try AtomicFile.write(Data((description.jsonValue.prettyJSON + "\n").utf8), to: descriptionPath)
+        return description
+    }
+
+    /// The names under `replicas/`.
+    func replicaFolders() throws(MarginaliaError) -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: replicasPath)
+        } catch {
+            if !FileManager.default.fileExists(atPath: replicasPath) { return [] }
+            throw .unreadableFile(path: replicasPath, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    /// The names in one replica's folder.
+    func entries(ofReplica replica: String) throws(MarginaliaError) -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: replicaPath(replica))
+        } catch {
+            if !FileManager.default.fileExists(atPath: replicaPath(replica)) { return [] }
+            throw .unreadableFile(path: replicaPath(replica), reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    /// Writes a bundle of this replica under its chain name.
+    func write(bundle data: Data, seq: Int, hash: String, replica: String) throws(MarginaliaError) -> String {
+        let folder = replicaPath(replica)
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .unwritableFile(path: folder, reason: (error as NSError).localizedDescription)
+        }
+        let name = Self.bundleName(seq: seq, hash: hash)
+        try AtomicFile.write(data, to: folder + "/" + name)
+        return name
+    }
+
+    /// Publishes the reader's public key and name, self-signed, once.
+    func publish(reader: ReaderIdentity) throws(MarginaliaError) {
+        let file = path + "/readers/" + reader.readerID + ".json"
+        if let existing = FileManager.default.contents(atPath: file),
+            JSONValue(parsing: existing)?["name"]?.stringValue == reader.name
+        {
+            return
+        }
+        var fields: [String: JSONValue] = [
+            "readerId": .string(reader.readerID), "name": .string(reader.name),
+            "publicKey": .string(reader.publicKey.base64EncodedString()),
+        ]
+        do {
+            try FileManager.default.createDirectory(atPath: path + "/readers", withIntermediateDirectories: true)
+            let signature = try reader.sign(Data(JSONValue.object(fields).canonicalJSON.utf8))
+            fields["signature"] = .string(signature.base64EncodedString())
+        } catch {
+            throw .unwritableFile(path: file, reason: (error as NSError).localizedDescription)
+        }
+        try AtomicFile.write(Data((JSONValue.object(fields).prettyJSON + "\n").utf8), to: file)
+    }
+
+    // MARK: Names
+
+    static func bundleName(seq: Int, hash: String) -> String {
+        String(format: "%012d", seq) + "-" + hash.prefix(16) + ".bundle"
+    }
+
+    /// What a name in a replica's folder is.
+    enum Entry: Equatable {
+        case bundle(seq: Int, hashPrefix: String)
+        /// A copy a carrier made when two machines wrote one name: its
+        /// operations are taken, its place in the chain is not.
+        case conflictCopy
+        case acknowledgements
+        /// A carrier's or our own file in the making.
+        case temporary
+        case odd
+    }
+
+    static func classify(_ name: String) -> Entry {
+        if name.hasPrefix(".syncthing.") || name.hasPrefix("~syncthing~") || name.hasPrefix(AtomicFile.temporaryPrefix)
+            || name.hasSuffix(".tmp") || name.hasPrefix(".dropbox") || name == ".DS_Store"
+        {
+            return .temporary
+        }
+        if name == "acks.json" { return .acknowledgements }
+        guard name.hasSuffix(".bundle") else { return .odd }
+        let stem = name.dropLast(".bundle".count)
+        if let (seq, prefix) = chainName(stem) { return .bundle(seq: seq, hashPrefix: prefix) }
+        // "000000000003-ab… (Bo's conflicted copy 2026-11-29)" from Dropbox,
+        // "000000000003-ab….sync-conflict-20261129-101010-ABCDEFG" from Syncthing.
+        let base = stem.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+        let syncthingBase = stem.range(of: ".sync-conflict-").map { String(stem[..<$0.lowerBound]) }
+        if stem.contains("conflicted copy"), chainName(Substring(base)) != nil { return .conflictCopy }
+        if let syncthingBase, chainName(Substring(syncthingBase)) != nil { return .conflictCopy }
+        return .odd
+    }
+
+    private static func chainName(_ stem: Substring) -> (Int, String)? {
+        let parts = stem.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 12, parts[1].count == 16, parts[0].utf8.allSatisfy(\.isDigit),
+            parts[1].utf8.allSatisfy(\.isLowercaseHexDigit), let seq = Int(parts[0]), seq >= 1
+        else { return nil }
+        return (seq, String(parts[1]))
+    }
+
+    /// Replica, channel and reader ids: 32 lowercase hex digits.
+    static func isIdentifier(_ name: String) -> Bool {
+        name.utf8.count == 32 && name.utf8.allSatisfy(\.isLowercaseHexDigit)
+    }
+}
+
+extension UInt8 {
+    fileprivate var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+    fileprivate var isLowercaseHexDigit: Bool { isDigit || (self >= UInt8(ascii: "a") && self <= UInt8(ascii: "f")) }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// Carries a sync folder through a git remote: a clone beside the library,
+/// pulled before a sync and committed and pushed after it.
+///
+/// Every replica writes only new files with names no one else uses, so a
+/// rebase never meets a conflict; a push that loses a race with another
+/// replica's push pulls and tries again.
+///
+/// ```swift
+/// let git = GitCarrier()
+/// try git.cloneOrOpen(url: "/srv/notes.git", into: clonePath)
+/// try git.pull(in: clonePath)
+/// ```
+public struct GitCarrier: Sendable {
+    /// The branch every replica uses.
+    static let branch = "main"
+    /// Pushes tried before giving up on a race that does not settle.
+    let attempts: Int
+
+    public init(attempts: Int = 8) {
+        self.attempts = attempts
+    }
+
+    /// Clones `url` into `path` unless the clone is there already.
+    func cloneOrOpen(url: String, into path: String) throws(MarginaliaError) {
+        if FileManager.default.fileExists(atPath: path + "/.git") { return }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } catch {
+            throw .unwritableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        try run(["clone", "--quiet", url, path], in: nil)
+        // An empty remote clones with no branch yet.
+        try run(["checkout", "--quiet", "-B", Self.branch], in: path)
+    }
+
+    /// Brings in what other replicas pushed.
+    func pull(in path: String) throws(MarginaliaError) {
+        guard try remoteHasBranch(in: path) else { return }
+        try run(["pull", "--quiet", "--rebase", "origin", Self.branch], in: path)
+    }
+
+    /// Commits every change in the clone and pushes it.
+    ///
+    /// - Returns: whether other replicas' commits were pulled on the way,
+    ///   so the caller can read them.
+    @discardableResult
+    func commitAndPush(in path: String, message: String) throws(MarginaliaError) -> Bool {
+        try run(["add", "--all", "."], in: path)
+        let status = try run(["status", "--porcelain"], in: path)
+        if !status.isEmpty { try run(["commit", "--quiet", "-m", message], in: path) }
+        let ahead = try remoteHasBranch(in: path)
+            ? try run(["rev-list", "--count", "origin/\(Self.branch)..HEAD"], in: path).trimmingCharacters(in: .whitespacesAndNewlines) != "0"
+            : try !run(["rev-parse", "--verify", "--quiet", "HEAD"], in: path, allowFailure: true).isEmpty
+        guard ahead else { return false }
+        var pulled = false
+        for attempt in 1...attempts {
+            do {
+                try run(["push", "--quiet", "origin", "HEAD:\(Self.branch)"], in: path)
+                return pulled
+            } catch {
+                guard attempt < attempts else { throw error }
+                // Someone pushed first: their files and ours never share a name.
+                try run(["pull", "--quiet", "--rebase", "origin", Self.branch], in: path)
+                pulled = true
+            }
+        }
+        return pulled
+    }
+
+    private func remoteHasBranch(in path: String) throws(MarginaliaError) -> Bool {
+        try run(["fetch", "--quiet", "origin"], in: path)
+        return try !run(["rev-parse", "--verify", "--quiet", "origin/\(Self.branch)"], in: path, allowFailure: true).isEmpty
+    }
+
+    /// Runs git and returns its standard output.
+    @discardableResult
+    private func run(_ arguments: [String], in folder: String?, allowFailure: Bool = false) throws(MarginaliaError) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // Commits need an author; sync commits are the tool's, not a person's.
+        process.arguments =
+            ["git", "-c", "user.name=Marginalia", "-c", "user.email=marginalia@localhost", "-c", "commit.gpgsign=false"]
+            + (folder.map { ["-C", $0] } ?? []) + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw .gitFailed(command: "git " + (arguments.first ?? ""), reason: "git is not installed (Debian package `git`)")
+        }
+        // Read both pipes before waiting, so a chatty git never blocks on a full pipe.
+        let errorData = ReadInBackground(errors.fileHandleForReading)
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let errorText = String(decoding: errorData.wait(), as: UTF8.self)
+        if process.terminationStatus != 0 && !allowFailure {
+            let reason = errorText.split(separator: "\n").last.map(String.init) ?? "exit status \(process.terminationStatus)"
+            throw .gitFailed(command: "git " + arguments.prefix(2).joined(separator: " "), reason: reason)
+        }
+        return process.terminationStatus == 0 ? String(decoding: outputData, as: UTF8.self) : ""
+    }
+}
+
+/// Reads a pipe to its end on another thread.
+private final class ReadInBackground: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
