@@ -9,9 +9,12 @@ extension MarginaliaCommand {
             abstract: "Create a library, with a new reader identity and replica id.",
             discussion: """
                 Prints the new reader id. Other write commands create the library on first \
-                use too, naming the reader after $USER.
+                use too, naming the reader after $USER. With --identity, the library writes as \
+                the reader of another machine (from `marginalia identity export`), as a new replica.
 
-                Example: marginalia init --name "Ada Lovelace"
+                Examples:
+                  marginalia init --name "Ada Lovelace"
+                  marginalia init --identity ada.identity
                 """)
 
         @OptionGroup var options: LibraryOptions
@@ -19,9 +22,21 @@ extension MarginaliaCommand {
         @Option(help: "Your display name, as other readers will see it (default: $USER).")
         var name: String?
 
+        @Option(help: ArgumentHelp("Write as the reader in this file, from `marginalia identity export`.", valueName: "file"))
+        var identity: String?
+
+        func validate() throws {
+            if name != nil && identity != nil { throw ValidationError("the name comes with the identity; give --name or --identity") }
+        }
+
         func run() throws {
-            let name = name ?? ProcessInfo.processInfo.environment["USER"] ?? "reader"
-            let library = try Library.create(at: options.path, readerName: name)
+            let library: Library
+            if let identity {
+                library = try Library.create(at: options.path, identity: ReaderIdentity(exportedFile: readInput(identity)))
+            } else {
+                let name = name ?? ProcessInfo.processInfo.environment["USER"] ?? "reader"
+                library = try Library.create(at: options.path, readerName: name)
+            }
             let reader = try library.localReader()
             Terminal.info("created a library at \(options.path) for \(reader.name) (replica \(reader.replicaID.prefix(8)))")
             Terminal.print(reader.readerID)

@@ -1,0 +1,261 @@
+import ArgumentParser
+import Foundation
+import Marginalia
+
+extension MarginaliaCommand {
+    struct RemoteCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remote",
+            abstract: "Join, list and leave sync channels: folders a carrier moves, or git remotes.",
+            discussion: """
+                A personal channel carries all your notes, private ones included, between your \
+                own machines. A group channel carries only shared items, between the readers of \
+                a group. Any folder that something else moves works: Syncthing, Dropbox, a network \
+                drive, a USB stick; or a git remote.
+
+                Examples:
+                  marginalia remote add laptop ~/Sync/marginalia --personal
+                  marginalia remote add club /mnt/share/book-club --group
+                  marginalia remote add club git:git@example.org:club/notes.git
+                  marginalia remote list
+                """,
+            subcommands: [Add.self, List.self, Remove.self])
+    }
+
+    struct Sync: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sync",
+            abstract: "Exchange new operations with every remote, or with one.",
+            discussion: """
+                Reads the bundles other replicas wrote since the last sync, verifies each one \
+                whole and applies it in one transaction, then writes this library's new \
+                operations. A file that is incomplete, damaged, badly signed or oddly named is \
+                skipped with a warning and tried again next time. Exits with status 1 when \
+                something could not be written.
+
+                Examples:
+                  marginalia sync
+                  marginalia sync club --json
+                  marginalia sync /media/usb/marginalia
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "A remote's name, or a channel folder (default: every remote).")
+        var remote: String?
+
+        func run() throws {
+            let library = try options.open()
+            var targets: [(name: String, run: (Marginalia.Progress) throws -> SyncReport)] = []
+            if let remote {
+                if let known = try library.remote(remote) {
+                    targets.append((known.name, { try library.sync(known, progress: $0) }))
+                } else if FileManager.default.fileExists(atPath: remote) {
+                    targets.append((remote, { try library.sync(folder: remote, progress: $0) }))
+                } else {
+                    throw MarginaliaError.remoteNotFound(name: remote)
+                }
+            } else {
+                let remotes = try library.remotes()
+                if remotes.isEmpty {
+                    throw MarginaliaError.invalidInput("no remotes yet; add one with `marginalia remote add NAME FOLDER --personal|--group`")
+                }
+                targets = remotes.map { remote in (remote.name, { try library.sync(remote, progress: $0) }) }
+            }
+            var reports: [SyncReport] = []
+            var failures: [String] = []
+            for target in targets {
+                do {
+                    let progress = Terminal.progress("syncing \(target.name)")
+                    defer { progress.done() }
+                    reports.append(try target.run(progress.update))
+                } catch let error as MarginaliaError {
+                    // One unreachable remote does not stop the others.
+                    failures.append("\(target.name): \(error)")
+                }
+            }
+            if output.json {
+                let totals: JSONValue = [
+                    "pushed": .int(reports.reduce(0) { $0 + $1.pushed }), "pulled": .int(reports.reduce(0) { $0 + $1.pulled }),
+                    "applied": .int(reports.reduce(0) { $0 + $1.applied }),
+                    "skipped": .array(reports.flatMap { report in
+                        report.skipped.map { ["file": .string(report.folder + "/" + $0.file), "reason": .string($0.reason)] }
+                    }),
+                    "conflicts": .int(reports.last?.conflicts ?? 0),
+                    "remotes": .array(reports.map(\.jsonValue)),
+                    "errors": .array(failures.map(JSONValue.string)),
+                ]
+                Terminal.print(totals.prettyJSON)
+            } else {
+                for report in reports { print(report) }
+            }
+            for failure in failures { Terminal.info("marginalia: error: \(failure)") }
+            for report in reports { if let reason = report.notPushed { Terminal.info("marginalia: error: \(report.remote): \(reason)") } }
+            if !failures.isEmpty || reports.contains(where: { $0.notPushed != nil }) { throw ExitCode(1) }
+        }
+
+        private func print(_ report: SyncReport) {
+            var parts = ["pushed \(report.pushed)", "pulled \(report.pulled)", "applied \(report.applied)"]
+            if !report.skipped.isEmpty { parts.append("skipped \(report.skipped.count) file\(report.skipped.count == 1 ? "" : "s")") }
+            if report.conflicts > 0 { parts.append("\(report.conflicts) conflict\(report.conflicts == 1 ? "" : "s") open") }
+            Terminal.print("\(report.remote): " + parts.joined(separator: ", "))
+            for skipped in report.skipped {
+                Terminal.info("marginalia: warning: skipped \(skipped.file): \(skipped.reason)")
+            }
+        }
+    }
+
+    struct Identity: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "identity",
+            abstract: "Take your reader identity to another machine.",
+            discussion: """
+                Example, to write as the same reader on a second machine:
+                  marginalia identity export ada.identity        # on the first machine
+                  marginalia init --identity ada.identity        # on the second; then delete the file
+                """,
+            subcommands: [Export.self])
+
+        struct Export: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "export",
+                abstract: "Write your reader identity, secret key included, to a file (mode 0600).",
+                discussion: """
+                    Whoever holds the file can write as you. Move it to your other machine by a \
+                    way you trust, run `marginalia init --identity FILE` there, and delete it.
+                    """)
+
+            @OptionGroup var options: LibraryOptions
+
+            @Argument(help: "The file to write.", completion: .file())
+            var file: String
+
+            func run() throws {
+                if FileManager.default.fileExists(atPath: file) {
+                    throw MarginaliaError.invalidInput("\(file) exists already; choose a new file name")
+                }
+                let identity = try options.open().exportIdentity()
+                try AtomicFile.write(identity.exportedFile, to: file, mode: 0o600)
+                Terminal.info(
+                    "marginalia: warning: \(file) holds your secret key: anyone with it can write as \(identity.name). "
+                        + "Copy it to your other machine, run `marginalia init --identity \(file)` there, then delete it.")
+            }
+        }
+    }
+
+    struct Replica: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "replica",
+            abstract: "Manage this library's replica id.",
+            subcommands: [Reset.self])
+
+        struct Reset: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "reset",
+                abstract: "Take a new replica id, after a sync found a copy of this library writing elsewhere.",
+                discussion: """
+                    A library file copied to a second machine writes as the same replica in two \
+                    places; `sync` notices and stops writing. This gives the copy its own id: what \
+                    it wrote since its last sync is kept under the new id, and sync resumes. To use \
+                    a second machine from the start, prefer `marginalia identity export` and \
+                    `marginalia init --identity` over copying the library.
+                    """)
+
+            @OptionGroup var options: LibraryOptions
+            @OptionGroup var output: OutputOptions
+
+            func run() throws {
+                let result = try options.open().resetReplica()
+                if output.json {
+                    Terminal.print(result.jsonValue.prettyJSON)
+                } else {
+                    Terminal.info(
+                        "this library now writes as replica \(result.newReplica.prefix(8)) (was \(result.oldReplica.prefix(8))); "
+                            + "\(result.renumbered) unsynced operation\(result.renumbered == 1 ? "" : "s") moved to it")
+                    Terminal.print(result.newReplica)
+                }
+            }
+        }
+    }
+}
+
+extension MarginaliaCommand.RemoteCommand {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Join the channel in a folder, or start one in an empty folder.",
+            discussion: """
+                LOCATION is a folder, or git: followed by anything `git clone` takes (a clone is \
+                kept beside the library). Starting a channel needs --personal or --group; joining \
+                one takes its kind from the folder.
+
+                Examples:
+                  marginalia remote add laptop ~/Sync/marginalia --personal
+                  marginalia remote add club git:/srv/git/club.git --group
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "A name for the remote.")
+        var name: String
+
+        @Argument(help: ArgumentHelp("A folder, or git:URL.", valueName: "location"))
+        var location: String
+
+        @Flag(help: "Your own machines: every note, private ones too.")
+        var personal = false
+
+        @Flag(help: "A reading group: shared items only.")
+        var group = false
+
+        func validate() throws {
+            if personal && group { throw ValidationError("a channel is --personal or --group, not both") }
+            if location.isEmpty || location == Remote.gitScheme { throw ValidationError("give a folder or git:URL") }
+        }
+
+        func run() throws {
+            let kind: ChannelKind? = personal ? .personal : group ? .group : nil
+            let remote = try options.writing { try $0.addRemote(name: name, location: location, kind: kind) }
+            Terminal.info("joined the \(remote.kind.rawValue) channel \(remote.channelID.prefix(8)) at \(remote.location) as '\(remote.name)'")
+            Terminal.print(remote.name)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the remotes.", discussion: "Example: marginalia remote list --json")
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let remotes = try options.open().remotes()
+            if output.json {
+                Terminal.print(JSONValue.array(remotes.map(\.jsonValue)).prettyJSON)
+                return
+            }
+            if remotes.isEmpty { Terminal.info("no remotes; `marginalia remote add NAME FOLDER --personal|--group` adds one") }
+            for remote in remotes {
+                Terminal.print("\(remote.name)\t\(remote.kind.rawValue)\t\(remote.location)")
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm",
+            abstract: "Leave a channel. The folder and everything already exchanged stay.",
+            discussion: "Example: marginalia remote rm club")
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The remote's name.")
+        var name: String
+
+        func run() throws {
+            try options.open().removeRemote(named: name)
+            Terminal.info("removed remote '\(name)'")
+        }
+    }
+}
