@@ -113,7 +113,13 @@ extension Library {
         let stored = isGit ? location : URL(fileURLWithPath: location).standardizedFileURL.path
         let folder = ChannelFolder(path: isGit ? gitClonePath(name) : stored)
         if isGit {
-            try git.cloneOrOpen(url: String(location.dropFirst(Remote.gitScheme.count)), into: folder.path)
+            do {
+                try git.cloneOrOpen(url: String(location.dropFirst(Remote.gitScheme.count)), into: folder.path)
+                try git.pull(in: folder.path)
+            } catch {
+                try? FileManager.default.removeItem(atPath: folder.path)
+                throw error
+            }
         }
         let description: ChannelDescription
         if FileManager.default.fileExists(atPath: folder.descriptionPath) {

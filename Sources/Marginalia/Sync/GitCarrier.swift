@@ -31,9 +31,13 @@ public struct GitCarrier: Sendable {
         } catch {
             throw .unwritableFile(path: path, reason: (error as NSError).localizedDescription)
         }
-        try run(["clone", "--quiet", url, path], in: nil)
+        try run(["clone", "--quiet", "--no-checkout", url, path], in: nil)
         // An empty remote clones with no branch yet.
-        try run(["checkout", "--quiet", "-B", Self.branch], in: path)
+        if try remoteHasBranch(in: path) {
+            try run(["checkout", "--quiet", "-B", Self.branch, "origin/\(Self.branch)"], in: path)
+        } else {
+            try run(["checkout", "--quiet", "--orphan", Self.branch], in: path)
+        }
     }
 
     /// Brings in what other replicas pushed.
