@@ -1,6 +1,11 @@
 // Fills a library with synthetic documents and annotations for benchmarks.
 //
 // Usage: marginalia-populate --library PATH --annotations N [--documents D]
+//        marginalia-populate --sync-folder DIR --replicas R --annotations N [--documents D]
+//
+// The second form fills a group sync folder instead: R replicas (each its
+// own library, removed afterwards) with N annotations between them, each
+// replica with D documents of its own.
 //
 // The text and passages are generated from a fixed seed, so two runs make
 // libraries of the same shape. Progress goes to stderr.
@@ -9,6 +14,8 @@ import Marginalia
 
 struct Options {
     var library = ""
+    var syncFolder = ""
+    var replicas = 1
     var annotations = 1_000
     var documents = 10
 
@@ -20,14 +27,18 @@ struct Options {
             case "--library": library = value
             case "--annotations": annotations = Int(value) ?? -1
             case "--documents": documents = Int(value) ?? -1
+            case "--sync-folder": syncFolder = value
+            case "--replicas": replicas = Int(value) ?? -1
             default: throw usage()
             }
         }
-        if library.isEmpty || annotations < 0 || documents < 1 { throw usage() }
+        if library.isEmpty == syncFolder.isEmpty || annotations < 0 || documents < 1 || replicas < 1 { throw usage() }
     }
 
     func usage() -> MarginaliaError {
-        .invalidInput("usage: marginalia-populate --library PATH --annotations N [--documents D]")
+        .invalidInput(
+            "usage: marginalia-populate --library PATH --annotations N [--documents D]\n"
+                + "       marginalia-populate --sync-folder DIR --replicas R --annotations N [--documents D]")
     }
 }
 
@@ -53,12 +64,9 @@ func sentence(_ generator: inout Generator, words count: Int) -> String {
     (0..<count).map { _ in words.randomElement(using: &generator)! }.joined(separator: " ")
 }
 
-do {
-    let options = try Options(Array(CommandLine.arguments.dropFirst()))
-    var generator = Generator(state: 2026)
-    let library = try Library.open(at: options.library, mode: .createIfMissing(readerName: "bench"))
+func populate(_ library: Library, annotations: Int, documents documentCount: Int, generator: inout Generator) throws {
     var documents: [(id: String, length: Int)] = []
-    for index in 0..<options.documents {
+    for index in 0..<documentCount {
         let paragraphs = (0..<200).map { _ in sentence(&generator, words: 40) + "." }
         let text = "Document \(index) \(UUID().uuidString)\n\n" + paragraphs.joined(separator: "\n\n")
         let document = try library.addDocument(
@@ -67,8 +75,8 @@ do {
     }
     let batch = 5_000
     var made = 0
-    while made < options.annotations {
-        let count = min(batch, options.annotations - made)
+    while made < annotations {
+        let count = min(batch, annotations - made)
         let drafts = (0..<count).map { index -> AnnotationDraft in
             let document = documents[(made + index) % documents.count]
             let start = Int.random(in: 0..<(document.length - 200), using: &generator)
@@ -80,7 +88,30 @@ do {
         }
         _ = try library.annotate(drafts)
         made += count
-        FileHandle.standardError.write(Data("\rpopulate: \(made)/\(options.annotations) annotations".utf8))
+        FileHandle.standardError.write(Data("\rpopulate: \(made)/\(annotations) annotations".utf8))
+    }
+}
+
+do {
+    let options = try Options(Array(CommandLine.arguments.dropFirst()))
+    var generator = Generator(state: 2026)
+    if options.syncFolder.isEmpty {
+        let library = try Library.open(at: options.library, mode: .createIfMissing(readerName: "bench"))
+        try populate(library, annotations: options.annotations, documents: options.documents, generator: &generator)
+    } else {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("populate-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        for replica in 0..<options.replicas {
+            let share = options.annotations / options.replicas + (replica < options.annotations % options.replicas ? 1 : 0)
+            let library = try Library.create(at: scratch + "/replica-\(replica).sqlite", readerName: "bench \(replica)")
+            try populate(library, annotations: share, documents: options.documents, generator: &generator)
+            let remote = try library.addRemote(
+                name: "bench", location: options.syncFolder, kind: replica == 0 && !FileManager.default.fileExists(
+                    atPath: options.syncFolder + "/marginalia-sync.json") ? .group : nil)
+            _ = try library.sync(remote)
+            FileHandle.standardError.write(Data(" (replica \(replica + 1)/\(options.replicas) written)".utf8))
+        }
     }
     FileHandle.standardError.write(Data("\n".utf8))
 } catch {
