@@ -178,11 +178,17 @@ extension Library {
     }
 
     /// Replaces the note text of an annotation or note (all its current
-    /// revisions, so an open conflict is settled by this text).
+    /// revisions, so an open conflict is settled by this text), its title
+    /// (notes), or who may see it.
     ///
-    /// - Returns: false when the text was already this, and nothing was written.
+    /// Making an item shared publishes it, with its whole history, to the
+    /// group channels at the next sync.
+    ///
+    /// - Returns: false when everything was already so, and nothing was written.
     @discardableResult
-    public func edit(_ reference: String, note: String? = nil, title: String? = nil) throws -> Bool {
+    public func edit(
+        _ reference: String, note: String? = nil, title: String? = nil, visibility: Visibility? = nil
+    ) throws -> Bool {
         let note = note.map(TextNormalizer.normalize)
         return try write { transaction in
             let db = transaction.db
@@ -210,6 +216,10 @@ extension Library {
                     try transaction.record(kind, id, .set(field: Field.title, value: title.isEmpty ? .null : .string(title)))
                     changed = true
                 }
+            }
+            if let visibility, state.string(Field.visibility) != visibility.rawValue {
+                try transaction.record(kind, id, .set(field: Field.visibility, value: .string(visibility.rawValue)))
+                changed = true
             }
             return changed
         }

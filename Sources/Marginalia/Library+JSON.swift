@@ -91,6 +91,8 @@ extension LibraryStatus {
             ],
             "schema": .string(schema),
             "stateHash": .string(stateHash),
+            "remotes": .int(remotes),
+            "copiedReplica": JSONValue(copiedReplica),
         ]
     }
 }

@@ -90,6 +90,10 @@ public struct LibraryStatus: Sendable, Hashable {
     /// SHA-256 over every entity's merged state: equal on two libraries that
     /// hold the same operations.
     public var stateHash: String
+    /// The sync channels joined.
+    public var remotes: Int
+    /// Where a sync found another library writing as this replica (see `replica reset`).
+    public var copiedReplica: String?
 }
 
 /// What `check` found.
@@ -239,7 +243,9 @@ extension Library {
                 operations: try count("SELECT count(*) FROM operations"),
                 conflicts: try count("SELECT count(*) FROM conflicts"),
                 schema: try String.fetchOne(db, sql: "SELECT max(identifier) FROM grdb_migrations") ?? "",
-                stateHash: Self.stateHash(try Materializer.stateDigest(in: db)))
+                stateHash: Self.stateHash(try Materializer.stateDigest(in: db)),
+                remotes: try count("SELECT count(*) FROM remotes"),
+                copiedReplica: try String.fetchOne(db, sql: "SELECT evidence FROM replica_copied"))
         }
     }
 

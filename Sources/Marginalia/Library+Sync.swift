@@ -218,8 +218,7 @@ extension Library {
         var report = SyncReport(remote: name ?? path, folder: path)
         var consumedChanged = try checkOwnFolder(folder, channel: channel, local: local, report: &report)
         consumedChanged = try pull(folder, channel: channel, local: local, report: &report, progress: progress) || consumedChanged
-        let copied = try read { db in try String.fetchOne(db, sql: "SELECT evidence FROM replica_copied") }
-        if let copied {
+        if let copied = try copiedReplicaEvidence() {
             report.notPushed =
                 "another library writes as this replica (\(copied)); this copy no longer writes to sync folders: "
                 + "run `marginalia replica reset` to give it a replica id of its own"

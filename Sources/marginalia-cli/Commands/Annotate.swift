@@ -158,14 +158,16 @@ extension MarginaliaCommand {
     struct Edit: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "edit",
-            abstract: "Change the note of an annotation, or a personal note.",
+            abstract: "Change the note of an annotation or a personal note, or who may see it.",
             discussion: """
-                Without --note, opens the current text in $EDITOR (then $VISUAL, then vi). \
-                Every version stays in `marginalia history`.
+                Without --note, --title, --shared or --private, opens the current text in $EDITOR \
+                (then $VISUAL, then vi). Every version stays in `marginalia history`. --shared \
+                publishes the item, with its history, to your groups at the next sync.
 
                 Examples:
                   marginalia edit 3f2a --note "a better thought"
                   marginalia edit 3f2a
+                  marginalia edit 3f2a --shared
                 """)
 
         @OptionGroup var options: LibraryOptions
@@ -179,13 +181,16 @@ extension MarginaliaCommand {
         @Option(help: "A new title (notes only).")
         var title: String?
 
+        @OptionGroup var visibility: VisibilityOptions
+
         func run() throws {
             let library = try options.open()
             var text = try note.map(readArgument)
-            if text == nil && title == nil {
+            let newVisibility: Visibility? = visibility.isPrivate ? .private : visibility.isShared ? .shared : nil
+            if text == nil && title == nil && newVisibility == nil {
                 text = try Editor.edit(try library.noteText(of: id))
             }
-            if try library.edit(id, note: text, title: title) {
+            if try library.edit(id, note: text, title: title, visibility: newVisibility) {
                 Terminal.info("saved")
             } else {
                 Terminal.info("no change")

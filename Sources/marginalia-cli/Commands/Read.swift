@@ -186,6 +186,10 @@ extension MarginaliaCommand {
                 "holds       \(status.documents) documents, \(status.annotations) annotations, \(status.notes) notes (\(status.operations) operations)"
             )
             if status.conflicts > 0 { Terminal.print(Terminal.style("conflicts   \(status.conflicts)", .warning)) }
+            Terminal.print("remotes     \(status.remotes)")
+            if let copied = status.copiedReplica {
+                Terminal.print(Terminal.style("copied      another library writes as this replica (\(copied)); run `marginalia replica reset`", .warning))
+            }
             Terminal.print("state hash  \(status.stateHash)")
         }
     }
