@@ -462,8 +462,8 @@ extension Library {
     }
 
     /// The operations of `page` a group may see: those on items shared now,
-    /// and the whole history (by this reader) of items that turned shared
-    /// in the page, so the group receives them complete.
+    /// and the whole history (by this reader, from any of their replicas) of
+    /// items that turned shared in the page, so the group receives them complete.
     private static func shared(_ page: [LogOperation], reader: String, in db: Database) throws -> [LogOperation] {
         var visibility: [String: Bool] = [:]
         func isShared(_ kind: EntityKind, _ id: String) throws -> Bool {
@@ -550,12 +550,12 @@ extension Library {
 }
 
 extension Change {
-    /// Whether this change makes an item shared (or creates it shared).
+    /// Whether this change turns an existing item shared. (An item created
+    /// shared has no earlier history to publish.)
     var turnsShared: Bool {
-        switch self {
-        case .create(let registers, _, _): registers[Field.visibility] == .string(Visibility.shared.rawValue)
-        case .set(let field, let value): field == Field.visibility && value == .string(Visibility.shared.rawValue)
-        default: false
+        if case .set(let field, let value) = self {
+            return field == Field.visibility && value == .string(Visibility.shared.rawValue)
         }
+        return false
     }
 }
