@@ -91,6 +91,7 @@ extension LibraryStatus {
             ],
             "schema": .string(schema),
             "stateHash": .string(stateHash),
+            "sharedStateHash": .string(sharedStateHash),
             "remotes": .int(remotes),
             "copiedReplica": JSONValue(copiedReplica),
         ]

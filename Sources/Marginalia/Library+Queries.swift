@@ -90,6 +90,9 @@ public struct LibraryStatus: Sendable, Hashable {
     /// SHA-256 over every entity's merged state: equal on two libraries that
     /// hold the same operations.
     public var stateHash: String
+    /// The same digest over shared items only: what the members of a
+    /// reading group compare, since each also holds private items of their own.
+    public var sharedStateHash: String
     /// The sync channels joined.
     public var remotes: Int
     /// Where a sync found another library writing as this replica (see `replica reset`).
@@ -244,6 +247,7 @@ extension Library {
                 conflicts: try count("SELECT count(*) FROM conflicts"),
                 schema: try String.fetchOne(db, sql: "SELECT max(identifier) FROM grdb_migrations") ?? "",
                 stateHash: Self.stateHash(try Materializer.stateDigest(in: db)),
+                sharedStateHash: Self.stateHash(try Self.sharedStateDigest(in: db)),
                 remotes: try count("SELECT count(*) FROM remotes"),
                 copiedReplica: try String.fetchOne(db, sql: "SELECT evidence FROM replica_copied"))
         }
@@ -324,6 +328,18 @@ extension Library {
             arguments: [author, author.lowercased()])
         guard !ids.isEmpty else { throw MarginaliaError.notFound(kind: "reader", reference: author) }
         return ids
+    }
+
+    /// The XOR of the digests of every shared item, computed on demand:
+    /// only `status` asks for it.
+    static func sharedStateDigest(in db: Database) throws -> Data {
+        let union = EntityKind.allCases.map {
+            "SELECT digest FROM entities JOIN \($0.tableName) USING (id) WHERE visibility = 'shared'"
+        }.joined(separator: " UNION ALL ")
+        var aggregate = Data(count: 32)
+        let cursor = try Data.fetchCursor(db, sql: union)
+        while let digest = try cursor.next() { aggregate = Materializer.xor(aggregate, digest) }
+        return aggregate
     }
 
     static func stateHash(_ aggregate: Data) -> String {

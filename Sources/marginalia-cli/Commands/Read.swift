@@ -165,7 +165,8 @@ extension MarginaliaCommand {
             commandName: "status",
             abstract: "Show who you are here, what the library holds, and its state hash.",
             discussion: """
-                Two libraries that hold the same operations print the same state hash.
+                Two libraries that hold the same operations print the same state hash. The \
+                shared state hash covers shared items only: the readers of a group compare it.
 
                 Example: marginalia status --json
                 """)
@@ -191,6 +192,7 @@ extension MarginaliaCommand {
                 Terminal.print(Terminal.style("copied      another library writes as this replica (\(copied)); run `marginalia replica reset`", .warning))
             }
             Terminal.print("state hash  \(status.stateHash)")
+            Terminal.print("shared      \(status.sharedStateHash)  (shared items only: equal across a reading group)")
         }
     }
 
