@@ -21,19 +21,21 @@ public struct ChannelDescription: Sendable, Hashable {
     /// The reader a personal channel belongs to.
     public var owner: String?
     public var created: String
+    public var encryption: ChannelEncryption?
 
     var jsonValue: JSONValue {
         [
             "format": .int(Self.format), "kind": .string(kind.rawValue), "channel": .string(channelID),
-            "owner": JSONValue(owner), "created": .string(created), "encryption": .null,
+            "owner": JSONValue(owner), "created": .string(created), "encryption": encryption?.jsonValue ?? .null,
         ]
     }
 
-    init(kind: ChannelKind, channelID: String, owner: String?, created: String) {
+    init(kind: ChannelKind, channelID: String, owner: String?, created: String, encryption: ChannelEncryption?) {
         self.kind = kind
         self.channelID = channelID
         self.owner = owner
         self.created = created
+        self.encryption = encryption
     }
 
     init(file data: Data, path: String) throws(MarginaliaError) {
@@ -46,7 +48,16 @@ public struct ChannelDescription: Sendable, Hashable {
         guard format <= Self.format else {
             throw .invalidInput("\(path) is sync format \(format), newer than this marginalia reads (\(Self.format)); upgrade marginalia")
         }
-        self.init(kind: kind, channelID: channel, owner: json["owner"]?.stringValue, created: json["created"]?.stringValue ?? "")
+        var encryption: ChannelEncryption?
+        if let field = json["encryption"], field != .null {
+            guard let known = ChannelEncryption(json: field) else {
+                throw .invalidInput("\(path) uses an encryption this marginalia does not know; upgrade marginalia")
+            }
+            encryption = known
+        }
+        self.init(
+            kind: kind, channelID: channel, owner: json["owner"]?.stringValue, created: json["created"]?.stringValue ?? "",
+            encryption: encryption)
     }
 }
 
@@ -84,7 +95,7 @@ struct ChannelFolder {
     }
 
     /// Starts a new channel in an empty (or missing) folder.
-    func create(kind: ChannelKind, owner: String?) throws(MarginaliaError) -> ChannelDescription {
+    func create(_ description: ChannelDescription) throws(MarginaliaError) {
         let manager = FileManager.default
         if let entries = try? manager.contentsOfDirectory(atPath: path), entries.contains(where: { !$0.hasPrefix(".") }) {
             throw .invalidInput(
@@ -96,10 +107,7 @@ struct ChannelFolder {
         } catch {
             throw .unwritableFile(path: path, reason: (error as NSError).localizedDescription)
         }
-        let description = ChannelDescription(
-            kind: kind, channelID: Identifier.newEntityID(), owner: owner, created: Timestamps.iso8601(Date()))
         try AtomicFile.write(Data((description.jsonValue.prettyJSON + "\n").utf8), to: descriptionPath)
-        return description
     }
 
     /// The names under `replicas/`.
