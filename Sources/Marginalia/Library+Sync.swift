@@ -292,6 +292,7 @@ extension Library {
             throw MarginaliaError.invalidInput("\(path) is another reader's personal channel; nothing was read or written")
         }
         var report = SyncReport(remote: name ?? path, folder: path)
+        try learnReaders(folder, report: &report)
         var consumedChanged = try checkOwnFolder(folder, channel: channel, key: key, local: local, report: &report)
         consumedChanged =
             try pull(folder, channel: channel, key: key, local: local, report: &report, progress: progress) || consumedChanged
@@ -353,6 +354,29 @@ extension Library {
             return false
         }
         return false
+    }
+
+    /// Reads the reader files of readers this library does not know yet,
+    /// keeping those whose key, id and self-signature agree.
+    private func learnReaders(_ folder: ChannelFolder, report: inout SyncReport) throws {
+        let known = try read { db in try Set(String.fetchAll(db, sql: "SELECT reader_id FROM readers")) }
+        var learned: [Reader] = []
+        for name in try folder.readerFiles() {
+            let id = String(name.dropLast(".json".count))
+            guard name.hasSuffix(".json"), ChannelFolder.isIdentifier(id) else {
+                if !name.hasPrefix(".") { report.skipped.append(.init(file: "readers/\(name)", reason: "oddly named: not a reader file")) }
+                continue
+            }
+            guard !known.contains(id) else { continue }
+            do {
+                learned.append(try folder.reader(id))
+            } catch {
+                report.skipped.append(.init(file: "readers/\(name)", reason: Self.skipReason(error)))
+            }
+        }
+        if !learned.isEmpty {
+            try storage { try database.write { db in for reader in learned { try reader.insert(db, onConflict: .ignore) } } }
+        }
     }
 
     /// Whether the log holds every one of these operations, as they are.
@@ -575,7 +599,14 @@ extension Library {
         var chosen: [LogOperation] = []
         var seen = Set<OperationID>()
         var completed = Set<String>()
-        for operation in page where try isShared(operation.entityKind, operation.entityID) {
+        for operation in page {
+            // Making an item private withdraws it: the change itself goes to
+            // the group as a tombstone, and nothing of the item after it.
+            if operation.change.turnsPrivate {
+                if seen.insert(operation.id).inserted { chosen.append(operation) }
+                continue
+            }
+            guard try isShared(operation.entityKind, operation.entityID) else { continue }
             if operation.change.turnsShared, completed.insert(operation.entityID).inserted {
                 let history = try OperationRecord.fetchAll(
                     db.cachedStatement(sql: "SELECT * FROM operations WHERE entity_id = ? AND reader_id = ?"),
@@ -650,9 +681,14 @@ extension Library {
 extension Change {
     /// Whether this change turns an existing item shared. (An item created
     /// shared has no earlier history to publish.)
-    var turnsShared: Bool {
+    var turnsShared: Bool { setsVisibility(.shared) }
+
+    /// Whether this change makes an item private.
+    var turnsPrivate: Bool { setsVisibility(.private) }
+
+    private func setsVisibility(_ visibility: Visibility) -> Bool {
         if case .set(let field, let value) = self {
-            return field == Field.visibility && value == .string(Visibility.shared.rawValue)
+            return field == Field.visibility && value == .string(visibility.rawValue)
         }
         return false
     }

@@ -165,6 +165,38 @@ struct ChannelFolder {
         try AtomicFile.write(Data((JSONValue.object(fields).prettyJSON + "\n").utf8), to: file)
     }
 
+    /// The names under `readers/`.
+    func readerFiles() throws(MarginaliaError) -> [String] {
+        let folder = path + "/readers"
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            if !FileManager.default.fileExists(atPath: folder) { return [] }
+            throw .unreadableFile(path: folder, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    /// A reader's published file, verified: its key's fingerprint is its id
+    /// and it is signed by that key.
+    func reader(_ id: String) throws(MarginaliaError) -> Reader {
+        let file = path + "/readers/" + id + ".json"
+        guard let data = FileManager.default.contents(atPath: file), let json = JSONValue(parsing: data),
+            let name = json["name"]?.stringValue, let claimed = json["readerId"]?.stringValue,
+            let publicKey = json["publicKey"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+            let signature = json["signature"]?.stringValue.flatMap({ Data(base64Encoded: $0) })
+        else {
+            throw .badBundle(.damaged("the reader file cannot be read"))
+        }
+        guard claimed == id, ReaderIdentity.readerID(publicKey: publicKey) == id else {
+            throw .badBundle(.forged("its key does not belong to reader \(id)"))
+        }
+        let signed: JSONValue = ["readerId": .string(id), "name": .string(name), "publicKey": .string(publicKey.base64EncodedString())]
+        guard ReaderIdentity.verify(signature, of: Data(signed.canonicalJSON.utf8), publicKey: publicKey) else {
+            throw .badBundle(.forged("its signature does not verify with its own key"))
+        }
+        return Reader(readerId: id, name: name, publicKey: publicKey)
+    }
+
     // MARK: Names
 
     static func bundleName(seq: Int, hash: String) -> String {

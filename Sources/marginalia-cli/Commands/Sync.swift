@@ -299,3 +299,93 @@ extension MarginaliaCommand.RemoteCommand {
         }
     }
 }
+
+extension MarginaliaCommand {
+    struct Readers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "readers",
+            abstract: "List the readers whose work this library holds; block or unblock one.",
+            discussion: """
+                A reader's id is the fingerprint of their signing key, so nobody can write under \
+                another's id; two readers may still choose the same name, and such names are \
+                flagged. Blocking hides a reader's items and edits from then on (they stay \
+                stored, and unblocking shows them again).
+
+                Examples:
+                  marginalia readers
+                  marginalia readers block 7d3e
+                  marginalia readers unblock 7d3e
+                """,
+            subcommands: [List.self, Block.self, Unblock.self],
+            defaultSubcommand: List.self)
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "list", abstract: "List the readers seen, with fingerprints, names and counts.")
+
+            @OptionGroup var options: LibraryOptions
+            @OptionGroup var output: OutputOptions
+
+            func run() throws {
+                let readers = try options.open().readerSummaries()
+                if output.json {
+                    Terminal.print(JSONValue.array(readers.map(\.jsonValue)).prettyJSON)
+                    return
+                }
+                for summary in readers {
+                    var flags: [String] = []
+                    if summary.isYou { flags.append("you") }
+                    if summary.blocked { flags.append(Terminal.style("blocked", .warning)) }
+                    if summary.sharesName { flags.append(Terminal.style("same name as another reader", .warning)) }
+                    Terminal.print(
+                        "\(summary.reader.readerId)  \(summary.reader.name)  \(summary.annotations) annotations, "
+                            + "\(summary.notes) notes, \(summary.documents) documents (\(summary.operations) operations)"
+                            + (flags.isEmpty ? "" : "  [" + flags.joined(separator: ", ") + "]"))
+                }
+            }
+        }
+
+        struct Block: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "block",
+                abstract: "Hide a reader's items and edits, from now on and from the past.",
+                discussion: "Example: marginalia readers block 7d3e")
+
+            @OptionGroup var options: LibraryOptions
+            @OptionGroup var output: OutputOptions
+
+            @Argument(help: "The reader: id, unique id prefix, or unique name.")
+            var reader: String
+
+            func run() throws {
+                let change = try options.open().block(reader)
+                if output.json { Terminal.print(change.jsonValue.prettyJSON); return }
+                Terminal.info(
+                    "blocked \(change.reader.name) (\(change.reader.readerId.prefix(8))): hides \(change.items) "
+                        + "item\(change.items == 1 ? "" : "s") they made and \(change.operations) operation\(change.operations == 1 ? "" : "s") of theirs; "
+                        + "`marginalia readers unblock \(change.reader.readerId.prefix(8))` shows them again")
+            }
+        }
+
+        struct Unblock: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "unblock",
+                abstract: "Show a blocked reader's items and edits again.",
+                discussion: "Example: marginalia readers unblock 7d3e")
+
+            @OptionGroup var options: LibraryOptions
+            @OptionGroup var output: OutputOptions
+
+            @Argument(help: "The reader: id, unique id prefix, or unique name.")
+            var reader: String
+
+            func run() throws {
+                let change = try options.open().unblock(reader)
+                if output.json { Terminal.print(change.jsonValue.prettyJSON); return }
+                Terminal.info(
+                    "unblocked \(change.reader.name) (\(change.reader.readerId.prefix(8))): \(change.items) "
+                        + "item\(change.items == 1 ? "" : "s") and \(change.operations) operation\(change.operations == 1 ? "" : "s") shown again")
+            }
+        }
+    }
+}
