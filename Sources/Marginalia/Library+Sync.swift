@@ -586,7 +586,7 @@ extension Library {
     /// The operations of `page` a group may see: those on items shared now,
     /// and the whole history (by this reader, from any of their replicas) of
     /// items that turned shared in the page, so the group receives them complete.
-    private static func shared(_ page: [LogOperation], reader: String, in db: Database) throws -> [LogOperation] {
+    static func shared(_ page: [LogOperation], reader: String, in db: Database) throws -> [LogOperation] {
         var visibility: [String: Bool] = [:]
         func isShared(_ kind: EntityKind, _ id: String) throws -> Bool {
             if let known = visibility[id] { return known }
