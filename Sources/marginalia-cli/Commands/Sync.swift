@@ -351,20 +351,9 @@ extension MarginaliaCommand {
                 abstract: "Hide a reader's items and edits, from now on and from the past.",
                 discussion: "Example: marginalia readers block 7d3e")
 
-            @OptionGroup var options: LibraryOptions
-            @OptionGroup var output: OutputOptions
+            @OptionGroup var target: ReaderTarget
 
-            @Argument(help: "The reader: id, unique id prefix, or unique name.")
-            var reader: String
-
-            func run() throws {
-                let change = try options.open().block(reader)
-                if output.json { Terminal.print(change.jsonValue.prettyJSON); return }
-                Terminal.info(
-                    "blocked \(change.reader.name) (\(change.reader.readerId.prefix(8))): hides \(change.items) "
-                        + "item\(change.items == 1 ? "" : "s") they made and \(change.operations) operation\(change.operations == 1 ? "" : "s") of theirs; "
-                        + "`marginalia readers unblock \(change.reader.readerId.prefix(8))` shows them again")
-            }
+            func run() throws { try target.change(blocking: true) }
         }
 
         struct Unblock: ParsableCommand {
@@ -373,18 +362,33 @@ extension MarginaliaCommand {
                 abstract: "Show a blocked reader's items and edits again.",
                 discussion: "Example: marginalia readers unblock 7d3e")
 
+            @OptionGroup var target: ReaderTarget
+
+            func run() throws { try target.change(blocking: false) }
+        }
+
+        /// The reader that `block` and `unblock` act on, and what they print.
+        struct ReaderTarget: ParsableArguments {
             @OptionGroup var options: LibraryOptions
             @OptionGroup var output: OutputOptions
 
             @Argument(help: "The reader: id, unique id prefix, or unique name.")
             var reader: String
 
-            func run() throws {
-                let change = try options.open().unblock(reader)
-                if output.json { Terminal.print(change.jsonValue.prettyJSON); return }
+            func change(blocking: Bool) throws {
+                let library = try options.open()
+                let change = try blocking ? library.block(reader) : library.unblock(reader)
+                if output.json {
+                    Terminal.print(change.jsonValue.prettyJSON)
+                    return
+                }
+                let who = "\(change.reader.name) (\(change.reader.readerId.prefix(8)))"
+                let what = "\(change.items) item\(change.items == 1 ? "" : "s") they made and "
+                    + "\(change.operations) operation\(change.operations == 1 ? "" : "s") of theirs"
                 Terminal.info(
-                    "unblocked \(change.reader.name) (\(change.reader.readerId.prefix(8))): \(change.items) "
-                        + "item\(change.items == 1 ? "" : "s") and \(change.operations) operation\(change.operations == 1 ? "" : "s") shown again")
+                    blocking
+                        ? "blocked \(who): hides \(what); `marginalia readers unblock \(change.reader.readerId.prefix(8))` shows them again"
+                        : "unblocked \(who): \(what) shown again")
             }
         }
     }
