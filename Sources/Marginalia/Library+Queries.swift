@@ -116,9 +116,10 @@ extension Library {
         try read { db in
             let documentID = try filter.document.map { try Self.resolve($0, as: .document, in: db) }
             let authors = try filter.author.map { try Self.readerIDs(matching: $0, in: db) }
+            let viewer = try Self.local(db).readerId
             func conditions(_ table: String) -> (String, StatementArguments) {
-                var clauses: [String] = []
-                var arguments: StatementArguments = []
+                var clauses = [Self.notWithdrawn(table)]
+                var arguments: StatementArguments = [viewer]
                 if !filter.includeDeleted { clauses.append("NOT \(table).deleted") }
                 if let documentID {
                     clauses.append("\(table).document_id = ?")
@@ -136,8 +137,7 @@ extension Library {
                     clauses.append("\(table).updated_hlc >= ?")
                     arguments += [HLCTimestamp(milliseconds: Int64(since.timeIntervalSince1970 * 1000), counter: 0)]
                 }
-                let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-                return (whereClause, arguments)
+                return ("WHERE " + clauses.joined(separator: " AND "), arguments)
             }
             let limit = filter.limit.map { " LIMIT \($0)" } ?? ""
             var items: [Item] = []
@@ -161,6 +161,13 @@ extension Library {
             if let limit = filter.limit { items = Array(items.prefix(limit)) }
             return items
         }
+    }
+
+    /// Leaves out another reader's items that are private: they reach this
+    /// library only as a tombstone, when their reader withdraws them from a
+    /// group. (A condition on `table`, with the library's reader id as its argument.)
+    static func notWithdrawn(_ table: String) -> String {
+        "(\(table).visibility = 'shared' OR \(table).created_by = ?)"
     }
 
     /// The annotation or note named by an id or unique prefix.
@@ -214,14 +221,20 @@ extension Library {
                        snippet(search_index, 2, ?, ?, '…', 12) AS body,
                        snippet(search_index, 3, ?, ?, '…', 12) AS tags
                 FROM search_index JOIN entities ON entities.rowid = search_index.rowid
+                LEFT JOIN annotations ON annotations.id = entities.id
+                LEFT JOIN notes ON notes.id = entities.id
+                LEFT JOIN documents ON documents.id = entities.id
                 WHERE search_index MATCH ?
+                  AND (coalesce(annotations.visibility, notes.visibility, documents.visibility) = 'shared'
+                       OR coalesce(annotations.created_by, notes.created_by, documents.created_by) = ?)
                 ORDER BY rank LIMIT ?
                 """
             let (open, close) = highlight
+            let viewer = try Self.local(db).readerId
             let rows: [Row]
             do {
                 rows = try Row.fetchAll(
-                    db, sql: sql, arguments: [open, close, open, close, open, close, open, close, match, limit])
+                    db, sql: sql, arguments: [open, close, open, close, open, close, open, close, match, viewer, limit])
             } catch let error as DatabaseError {
                 throw MarginaliaError.invalidInput(
                     "the search query cannot be read (\(error.message ?? "syntax error")); drop --raw or fix its FTS5 syntax")
@@ -277,7 +290,6 @@ extension Library {
             let stored = try Row.fetchAll(db, sql: "SELECT id, kind, digest FROM entities")
             var storedDigests = Dictionary(uniqueKeysWithValues: stored.map { ($0["id"] as String, $0["digest"] as Data) })
             let keys = try Row.fetchAll(db, sql: "SELECT DISTINCT entity_kind, entity_id FROM operations")
-            let viewer = try Self.local(db).readerId
             for key in keys {
                 let (kind, id): (EntityKind, String) = (key[0], key[1])
                 let state: EntityState
@@ -287,7 +299,7 @@ extension Library {
                     problems.append("\(kind.rawValue) \(id): \(error)")
                     continue
                 }
-                guard Materializer.isVisible(state, to: viewer) else { continue }
+                guard state.exists else { continue }
                 entityCount += 1
                 let digest = state.digest
                 recomputed = Materializer.xor(recomputed, digest)

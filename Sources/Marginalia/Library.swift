@@ -293,9 +293,7 @@ struct WriteTransaction {
     mutating func flush(progress: Progress = { _, _ in }) throws {
         var delta: Data?
         for (index, id) in touchOrder.enumerated() {
-            if let change = try Materializer.refresh(
-                kind: touched[id]!, id: id, in: db, added: added[id] ?? [], viewer: local.readerId)
-            {
+            if let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db, added: added[id] ?? []) {
                 delta = delta.map { Materializer.xor($0, change) } ?? change
             }
             if index % 1000 == 999 { progress(index + 1, touchOrder.count) }

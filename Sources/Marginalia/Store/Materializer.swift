@@ -22,12 +22,6 @@ enum Materializer {
         return try OperationRecord.fetchAll(statement, arguments: [id, kind]).map { try $0.operation() }
     }
 
-    /// Whether the view shows an entity to the library's reader: it exists,
-    /// and it is not another reader's item made private (withdrawn from a group).
-    static func isVisible(_ state: EntityState, to viewer: String) -> Bool {
-        guard let creation = state.creation else { return false }
-        return creation.reader == viewer || state.string(Field.visibility) != Visibility.private.rawValue
-    }
 
     /// The merged state of one entity, straight from the log.
     static func state(of id: String, kind: EntityKind, in db: Database) throws -> EntityState {
@@ -39,13 +33,10 @@ enum Materializer {
     /// - Returns: how the state digest changes (to XOR into it); callers
     ///   gather the changes of many entities and store the sum once.
     ///
-    /// - Parameters:
-    ///   - added: operations of the entity the caller has just written (by
-    ///     readers not blocked); when they are all it has, the log is not read back.
-    ///   - viewer: the library's reader.
-    static func refresh(
-        kind: EntityKind, id: String, in db: Database, added: [LogOperation] = [], viewer: String
-    ) throws -> Data? {
+    /// - Parameter added: operations of the entity the caller has just
+    ///   written (by readers not blocked); when they are all it has, the log
+    ///   is not read back.
+    static func refresh(kind: EntityKind, id: String, in db: Database, added: [LogOperation] = []) throws -> Data? {
         let state: EntityState
         let added = added.filter { $0.entityKind == kind }
         if !added.isEmpty,
@@ -61,7 +52,7 @@ enum Materializer {
         let old = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT rowid, digest FROM entities WHERE id = ?"), arguments: [id])
         let oldDigest: Data? = old?["digest"]
-        guard isVisible(state, to: viewer) else {
+        guard state.exists else {
             // Operations whose create has not arrived yet stay in the log only.
             guard let oldDigest else { return nil }
             try remove(id: id, kind: kind, rowid: old!["rowid"], in: db)
@@ -131,9 +122,8 @@ enum Materializer {
         var entities: [(EntityKind, String)] = []
         while let row = try cursor.next() { entities.append((row[0], row[1])) }
         var delta = Data(count: 32)
-        let viewer = try Library.local(db).readerId
         for (index, (kind, id)) in entities.enumerated() {
-            if let change = try refresh(kind: kind, id: id, in: db, viewer: viewer) { delta = xor(delta, change) }
+            if let change = try refresh(kind: kind, id: id, in: db) { delta = xor(delta, change) }
             if index % 1000 == 999 { progress(index + 1, entities.count) }
         }
         progress(entities.count, entities.count)
