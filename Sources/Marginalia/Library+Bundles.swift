@@ -120,6 +120,14 @@ extension Library {
 extension WriteTransaction {
     /// Adds a verified bundle's texts and operations to the log.
     mutating func apply(_ bundle: Bundle, progress: Progress = { _, _ in }) throws -> BundleImport {
+        // A replica belongs to the reader who wrote its first operation: a
+        // bundle cannot speak for another reader's replica.
+        let owner = try db.cachedStatement(sql: "SELECT reader_id FROM operations WHERE replica_id = ? LIMIT 1")
+        for replica in Set(bundle.operations.map(\.id.replica)).union([bundle.replica]) {
+            if let reader = try String.fetchOne(owner, arguments: [replica]), reader != bundle.reader.readerId {
+                throw MarginaliaError.badBundle(.forged("replica \(replica.prefix(8)) belongs to another reader than its signer"))
+            }
+        }
         let newest = local.nextSeq - 1
         if bundle.operations.contains(where: { $0.id.replica == local.replicaId && $0.id.seq > newest }) {
             throw MarginaliaError.replicaCopied(replica: local.replicaId)

@@ -65,9 +65,14 @@ public struct Remote: LibraryRecord {
 public struct SyncReport: Sendable, Hashable {
     /// A file that was not applied this time, and why; it is tried again next time.
     public struct Skipped: Sendable, Hashable {
-        /// The path inside the sync folder.
+        /// The path inside the sync folder (control characters shown as `?`).
         public var file: String
         public var reason: String
+
+        init(file: String, reason: String) {
+            self.file = oneLine(file)
+            self.reason = reason
+        }
     }
 
     public var remote: String
@@ -252,11 +257,15 @@ extension Library {
         try git.pull(in: clone)
         var report = try sync(folder: clone, name: remote.name, expecting: (remote.channelID, key), progress: progress)
         report.folder = remote.location
-        if try git.commitAndPush(in: clone, message: "marginalia: replica \(try localReader().replicaID.prefix(8))") {
-            // Another replica pushed first: what it wrote is here now.
+        let message = "marginalia: replica \(try localReader().replicaID.prefix(8))"
+        // When another replica pushed first, its files came in with the pull:
+        // read them, and commit what that reading wrote (acks) too.
+        for _ in 0..<git.attempts {
+            guard try git.commitAndPush(in: clone, message: message) else { break }
             let again = try sync(folder: clone, name: remote.name, expecting: (remote.channelID, key), progress: progress)
             report.pulled += again.pulled
             report.applied += again.applied
+            report.skipped += again.skipped
             report.conflicts = again.conflicts
         }
         return report
@@ -293,9 +302,8 @@ extension Library {
         }
         var report = SyncReport(remote: name ?? path, folder: path)
         try learnReaders(folder, report: &report)
-        var consumedChanged = try checkOwnFolder(folder, channel: channel, key: key, local: local, report: &report)
-        consumedChanged =
-            try pull(folder, channel: channel, key: key, local: local, report: &report, progress: progress) || consumedChanged
+        try checkOwnFolder(folder, channel: channel, key: key, local: local, report: &report)
+        let consumedChanged = try pull(folder, channel: channel, key: key, local: local, report: &report, progress: progress)
         if let copied = try copiedReplicaEvidence() {
             report.notPushed =
                 "another library writes as this replica (\(copied)); this copy no longer writes to sync folders: "
@@ -322,7 +330,7 @@ extension Library {
     /// A bundle this replica wrote just before a crash is adopted instead.
     private func checkOwnFolder(
         _ folder: ChannelFolder, channel: ChannelDescription, key: ChannelKey?, local: LocalReplica, report: inout SyncReport
-    ) throws -> Bool {
+    ) throws {
         let published = try publishedChain(channel.channelID, replica: local.replicaId)
         var unknown: [(seq: Int, name: String)] = []
         for name in try folder.entries(ofReplica: local.replicaId) {
@@ -333,15 +341,30 @@ extension Library {
         }
         for (seq, name) in unknown.sorted(by: { $0.seq < $1.seq }) {
             let file = "replicas/\(local.replicaId)/\(name)"
+            let bundle: Bundle
+            do {
+                bundle = try readBundle(folder.path + "/" + file, key: key)
+            } catch {
+                // Only a bundle signed by this reader shows a copy; anything
+                // else is a stray or forged file, which must not stop this replica.
+                report.skipped.append(.init(file: file, reason: Self.skipReason(error)))
+                continue
+            }
+            guard bundle.reader.readerId == local.readerId, bundle.replica == local.replicaId else {
+                report.skipped.append(.init(file: file, reason: "it is refused: another reader's bundle in this replica's folder"))
+                continue
+            }
             let current = try publishedChain(channel.channelID, replica: local.replicaId)
-            if seq == current.seq + 1, let bundle = try? readBundle(folder.path + "/" + file, key: key),
+            if seq == current.seq + 1,
                 bundle.chain == BundleChain(channel: channel.channelID, seq: seq, previous: current.seq == 0 ? nil : current.hash),
                 try holdsExactly(bundle.operations)
             {
-                let ownSeqs = bundle.operations.filter { $0.id.replica == local.replicaId }.map(\.id.seq)
+                // Written here just before a crash. Its operations go out again
+                // in the next bundle: repeating them is harmless, guessing
+                // which were in it is not.
                 try recordPublished(
                     channel.channelID, replica: local.replicaId, seq: seq, hash: bundle.hash ?? "",
-                    operationSeq: max(current.operationSeq, ownSeqs.max() ?? 0))
+                    operationSeq: current.operationSeq)
                 continue
             }
             try storage {
@@ -351,9 +374,8 @@ extension Library {
                         arguments: ["\(file) in \(folder.path)", Timestamps.iso8601(Date())])
                 }
             }
-            return false
+            return
         }
-        return false
     }
 
     /// Reads the reader files of readers this library does not know yet,
@@ -416,7 +438,14 @@ extension Library {
             var bundles: [Int: [String]] = [:]
             var copies: [String] = []
             let after = consumed[replica]?.seq ?? 0
-            for name in try folder.entries(ofReplica: replica) {
+            let names: [String]
+            do {
+                names = try folder.entries(ofReplica: replica)
+            } catch {
+                report.skipped.append(.init(file: "replicas/\(replica)", reason: "it is not a readable folder"))
+                continue
+            }
+            for name in names {
                 switch ChannelFolder.classify(name) {
                 case .bundle(let seq, _) where seq > after: bundles[seq, default: []].append(name)
                 case .bundle, .acknowledgements, .temporary: break
@@ -509,6 +538,10 @@ extension Library {
     }
 
     private static func skipReason(_ error: any Error) -> String {
+        oneLine(reason(error))
+    }
+
+    private static func reason(_ error: any Error) -> String {
         switch error {
         case MarginaliaError.badBundle(let problem): problem.description
         case let error as MarginaliaError: error.description
@@ -552,34 +585,40 @@ extension Library {
     private func push(_ folder: ChannelFolder, channel: ChannelDescription, key: ChannelKey?, local: LocalReplica) throws -> Int {
         var pushed = 0
         while true {
-            let published = try publishedChain(channel.channelID, replica: local.replicaId)
-            let batch = try read { db -> (data: Data, hash: String, operations: Int, through: Int)? in
+            let start = try publishedChain(channel.channelID, replica: local.replicaId)
+            let page = try read { db -> (operations: [LogOperation], through: Int)? in
                 let newest = try Self.local(db).nextSeq - 1
-                guard newest > published.operationSeq else { return nil }
+                guard newest > start.operationSeq else { return nil }
                 let page = try OperationRecord
-                    .filter(Column("replica_id") == local.replicaId && Column("seq") > published.operationSeq)
+                    .filter(Column("replica_id") == local.replicaId && Column("seq") > start.operationSeq)
                     .order(Column("seq")).limit(Self.operationsPerBundle)
                     .fetchAll(db).map { try $0.operation() }
                 let through = page.last?.id.seq ?? newest
-                let operations = channel.kind == .personal ? page : try Self.shared(page, reader: local.readerId, in: db)
-                if operations.isEmpty { return (Data(), "", 0, through) }
+                return (channel.kind == .personal ? page : try Self.shared(page, reader: local.readerId, in: db), through)
+            }
+            guard let page else { return pushed }
+            // An item turning shared brings its history along, so one page
+            // may fill several bundles.
+            var published = start
+            for first in stride(from: 0, to: page.operations.count, by: Self.operationsPerBundle) {
+                let operations = Array(page.operations[first..<min(first + Self.operationsPerBundle, page.operations.count)])
                 let chain = BundleChain(
                     channel: channel.channelID, seq: published.seq + 1, previous: published.seq == 0 ? nil : published.hash)
-                let sealed = try Self.sealedBundle(of: operations, chain: chain, in: db)
-                return (try key?.seal(sealed.data) ?? sealed.data, sealed.hash, operations.count, through)
-            }
-            guard let batch else { return pushed }
-            var seq = published.seq
-            var hash = published.hash
-            if batch.operations > 0 {
-                seq += 1
-                hash = batch.hash
+                let sealed = try read { db in try Self.sealedBundle(of: operations, chain: chain, in: db) }
                 // The file first: after a crash here, the next sync finds it
                 // in this replica's folder and adopts it.
-                _ = try folder.write(bundle: batch.data, seq: seq, hash: hash, replica: local.replicaId)
+                _ = try folder.write(
+                    bundle: try key?.seal(sealed.data) ?? sealed.data, seq: chain.seq, hash: sealed.hash,
+                    replica: local.replicaId)
+                published.seq = chain.seq
+                published.hash = sealed.hash
+                try recordPublished(
+                    channel.channelID, replica: local.replicaId, seq: published.seq, hash: published.hash,
+                    operationSeq: start.operationSeq)
+                pushed += operations.count
             }
-            try recordPublished(channel.channelID, replica: local.replicaId, seq: seq, hash: hash, operationSeq: batch.through)
-            pushed += batch.operations
+            try recordPublished(
+                channel.channelID, replica: local.replicaId, seq: published.seq, hash: published.hash, operationSeq: page.through)
         }
     }
 
@@ -676,6 +715,11 @@ extension Library {
             }
         }
     }
+}
+
+/// Text for a one-line warning: a file name may hold any character but `/`.
+func oneLine(_ text: String) -> String {
+    String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
 }
 
 extension Change {

@@ -221,7 +221,8 @@ struct ChannelFolder {
         {
             return .temporary
         }
-        if name == "acks.json" { return .acknowledgements }
+        // A carrier's conflict copy of acks.json is as harmless as the file.
+        if name.hasPrefix("acks"), name.hasSuffix(".json") { return .acknowledgements }
         guard name.hasSuffix(".bundle") else { return .odd }
         let stem = name.dropLast(".bundle".count)
         if let (seq, prefix) = chainName(stem) { return .bundle(seq: seq, hashPrefix: prefix) }

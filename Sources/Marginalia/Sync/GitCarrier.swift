@@ -43,7 +43,7 @@ public struct GitCarrier: Sendable {
     /// Brings in what other replicas pushed.
     func pull(in path: String) throws(MarginaliaError) {
         guard try remoteHasBranch(in: path) else { return }
-        try run(["pull", "--quiet", "--rebase", "origin", Self.branch], in: path)
+        try run(["pull", "--quiet", "--rebase", "--autostash", "origin", Self.branch], in: path)
     }
 
     /// Commits every change in the clone and pushes it.
@@ -67,7 +67,7 @@ public struct GitCarrier: Sendable {
             } catch {
                 guard attempt < attempts else { throw error }
                 // Someone pushed first: their files and ours never share a name.
-                try run(["pull", "--quiet", "--rebase", "origin", Self.branch], in: path)
+                try run(["pull", "--quiet", "--rebase", "--autostash", "origin", Self.branch], in: path)
                 pulled = true
             }
         }
