@@ -59,7 +59,7 @@ struct BundleTests {
             reader: Reader(readerId: adaLocal.readerId, name: "Ada", publicKey: adaLocal.publicKey),
             operations: try ada.library.operations().filter { $0.id.replica == adaLocal.replicaId }, texts: [:],
             created: "now"
-        ).encoded(signedBy: ReaderIdentity(name: "Cy", publicKey: cyLocal.publicKey, secretKey: cyLocal.secretKey))
+        ).encoded(signedBy: ReaderIdentity(name: "Cy", publicKey: cyLocal.publicKey, secretKey: cyLocal.secretKey)).data
 
         var newer = lines
         newer[0] = Data(String(decoding: lines[0], as: UTF8.self).replacingOccurrences(of: "\"format\":1", with: "\"format\":2").utf8)
@@ -97,7 +97,7 @@ struct BundleTests {
             reader: Reader(readerId: identity.readerId, name: "Ada", publicKey: identity.publicKey),
             operations: forged, texts: [:], created: "now")
         let data = try bundle.encoded(
-            signedBy: ReaderIdentity(name: "Ada", publicKey: identity.publicKey, secretKey: identity.secretKey))
+            signedBy: ReaderIdentity(name: "Ada", publicKey: identity.publicKey, secretKey: identity.secretKey)).data
         #expect {
             _ = try bo.library.importBundle(data)
         } throws: { error in
