@@ -8,6 +8,7 @@ CREATE TABLE remotes (
     location TEXT NOT NULL,          -- an absolute folder path, or git:URL
     kind TEXT NOT NULL,              -- personal | group
     channel_id TEXT NOT NULL,
+    channel_key BLOB,                -- an encrypted channel's key (the library file is mode 0600)
     added_at TEXT NOT NULL
 ) WITHOUT ROWID;
 
@@ -46,3 +47,10 @@ CREATE TABLE replica_copied (
     evidence TEXT NOT NULL,
     detected_at TEXT NOT NULL
 );
+
+-- Readers whose operations this library leaves out of its view (they stay
+-- in the log, so `readers unblock` brings them back).
+CREATE TABLE blocked_readers (
+    reader_id TEXT PRIMARY KEY,
+    blocked_at TEXT NOT NULL
+) WITHOUT ROWID;

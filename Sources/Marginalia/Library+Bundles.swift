@@ -54,15 +54,19 @@ extension Library {
     /// - Parameters:
     ///   - since: only operations after this seq of this replica.
     ///   - acknowledged: another library's ``acknowledgements()``: only what it lacks.
-    public func exportBundle(since: Int? = nil, acknowledged: [String: Int]? = nil) throws -> (data: Data, operations: Int) {
+    ///   - sharedOnly: only what a group may see, as a group channel carries it.
+    public func exportBundle(
+        since: Int? = nil, acknowledged: [String: Int]? = nil, sharedOnly: Bool = false
+    ) throws -> (data: Data, operations: Int) {
         try read { db in
             let local = try Self.local(db)
             let after = since ?? acknowledged?[local.replicaId] ?? 0
-            let operations = try OperationRecord
+            var operations = try OperationRecord
                 .filter(Column("replica_id") == local.replicaId && Column("seq") > after)
                 .order(Column("seq"))
                 .fetchAll(db)
                 .map { try $0.operation() }
+            if sharedOnly { operations = try Self.shared(operations, reader: local.readerId, in: db) }
             return (try Self.sealedBundle(of: operations, chain: nil, in: db).data, operations.count)
         }
     }

@@ -277,6 +277,7 @@ extension Library {
             let stored = try Row.fetchAll(db, sql: "SELECT id, kind, digest FROM entities")
             var storedDigests = Dictionary(uniqueKeysWithValues: stored.map { ($0["id"] as String, $0["digest"] as Data) })
             let keys = try Row.fetchAll(db, sql: "SELECT DISTINCT entity_kind, entity_id FROM operations")
+            let viewer = try Self.local(db).readerId
             for key in keys {
                 let (kind, id): (EntityKind, String) = (key[0], key[1])
                 let state: EntityState
@@ -286,7 +287,7 @@ extension Library {
                     problems.append("\(kind.rawValue) \(id): \(error)")
                     continue
                 }
-                guard state.exists else { continue }
+                guard Materializer.isVisible(state, to: viewer) else { continue }
                 entityCount += 1
                 let digest = state.digest
                 recomputed = Materializer.xor(recomputed, digest)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -18,23 +19,28 @@ public struct Remote: LibraryRecord {
     public var location: String
     public var kind: ChannelKind
     public var channelID: String
+    /// The key of an encrypted channel; never printed.
+    var channelKey: Data?
     public var addedAt: String
 
     public var isGit: Bool { location.hasPrefix(Self.gitScheme) }
+    public var isEncrypted: Bool { channelKey != nil }
 
     public init(row: Row) throws {
         name = row["name"]
         location = row["location"]
         kind = ChannelKind(rawValue: row["kind"]) ?? .group
         channelID = row["channel_id"]
+        channelKey = row["channel_key"]
         addedAt = row["added_at"]
     }
 
-    init(name: String, location: String, kind: ChannelKind, channelID: String, addedAt: String) {
+    init(name: String, location: String, kind: ChannelKind, channelID: String, channelKey: Data?, addedAt: String) {
         self.name = name
         self.location = location
         self.kind = kind
         self.channelID = channelID
+        self.channelKey = channelKey
         self.addedAt = addedAt
     }
 
@@ -43,13 +49,14 @@ public struct Remote: LibraryRecord {
         container["location"] = location
         container["kind"] = kind.rawValue
         container["channel_id"] = channelID
+        container["channel_key"] = channelKey
         container["added_at"] = addedAt
     }
 
     public var jsonValue: JSONValue {
         [
             "name": .string(name), "location": .string(location), "kind": .string(kind.rawValue),
-            "channel": .string(channelID), "added": .string(addedAt),
+            "channel": .string(channelID), "encrypted": .bool(isEncrypted), "added": .string(addedAt),
         ]
     }
 }
@@ -97,10 +104,17 @@ extension Library {
     /// Joins the channel in `location`, or starts one there when the folder
     /// is empty or missing.
     ///
+    /// A personal channel is always encrypted, with a key only its reader's
+    /// machines can derive. A group channel is encrypted when started with a
+    /// passphrase, and joining it then takes the same passphrase.
+    ///
     /// - Parameters:
     ///   - location: a folder path, or `git:URL` (the clone is kept beside the library).
     ///   - kind: required to start a channel; when joining, it must match the channel's.
-    public func addRemote(name: String, location: String, kind: ChannelKind?, git: GitCarrier = GitCarrier()) throws -> Remote {
+    ///   - passphrase: a group's shared passphrase.
+    public func addRemote(
+        name: String, location: String, kind: ChannelKind?, passphrase: String? = nil, git: GitCarrier = GitCarrier()
+    ) throws -> Remote {
         guard Identifier.isValidSlug(name) else {
             throw MarginaliaError.invalidInput(
                 "'\(name)' cannot name a remote; use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit")
@@ -122,6 +136,7 @@ extension Library {
             }
         }
         let description: ChannelDescription
+        let key: ChannelKey?
         if FileManager.default.fileExists(atPath: folder.descriptionPath) {
             description = try folder.description()
             if let kind, kind != description.kind {
@@ -133,17 +148,40 @@ extension Library {
                     "\(location) is another reader's personal channel; join it from a library made with "
                         + "`marginalia init --identity` from that reader, or use a group channel")
             }
+            key = try channelKey(description, location: location, passphrase: passphrase, secretKey: local.secretKey)
         } else {
             guard let kind else {
                 throw MarginaliaError.invalidInput(
                     "\(location) holds no channel yet; say --personal (your own machines) or --group (a reading group) to start one")
             }
-            description = try folder.create(kind: kind, owner: kind == .personal ? local.readerId : nil)
+            var fresh = ChannelDescription(
+                kind: kind, channelID: Identifier.newEntityID(), owner: kind == .personal ? local.readerId : nil,
+                created: Timestamps.iso8601(Date()), encryption: nil)
+            switch (kind, passphrase) {
+            case (.personal, nil):
+                key = ChannelKey.personal(secretKey: local.secretKey, channelID: fresh.channelID)
+                fresh.encryption = .personal(check: key!.check)
+            case (.personal, .some):
+                throw MarginaliaError.invalidInput(
+                    "a personal channel is always encrypted with your own key; leave out the passphrase")
+            case (.group, let passphrase?):
+                let salt = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
+                key = try ChannelKey.passphrase(
+                    passphrase, salt: salt, rounds: ChannelEncryption.rounds, blockSize: ChannelEncryption.blockSize,
+                    parallelism: 1)
+                fresh.encryption = .passphrase(
+                    salt: salt, rounds: ChannelEncryption.rounds, blockSize: ChannelEncryption.blockSize, parallelism: 1,
+                    check: key!.check)
+            case (.group, nil):
+                key = nil
+            }
+            try folder.create(fresh)
+            description = fresh
             if isGit { try git.commitAndPush(in: folder.path, message: "marginalia: new \(kind.rawValue) channel") }
         }
         let remote = Remote(
             name: name, location: stored, kind: description.kind, channelID: description.channelID,
-            addedAt: Timestamps.iso8601(Date()))
+            channelKey: key.map { $0.key.withUnsafeBytes { Data($0) } }, addedAt: Timestamps.iso8601(Date()))
         try storage { try database.write { db in try remote.insert(db) } }
         return remote
     }
@@ -173,27 +211,64 @@ extension Library {
 
     func gitClonePath(_ name: String) -> String { path + ".remotes/" + name }
 
+    /// The key that opens a channel's files; nil for an unencrypted group.
+    private func channelKey(
+        _ description: ChannelDescription, location: String, passphrase: String?, secretKey: Data
+    ) throws -> ChannelKey? {
+        let key: ChannelKey
+        switch description.encryption {
+        case nil:
+            if passphrase != nil {
+                throw MarginaliaError.invalidInput("\(location) is not encrypted; leave out the passphrase")
+            }
+            return nil
+        case .personal:
+            key = ChannelKey.personal(secretKey: secretKey, channelID: description.channelID)
+        case .passphrase(let salt, let rounds, let blockSize, let parallelism, _):
+            guard let passphrase else { throw MarginaliaError.passphraseNeeded(location: location) }
+            key = try ChannelKey.passphrase(passphrase, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism)
+        }
+        guard key.check == description.encryption?.check else {
+            if case .personal = description.encryption {
+                throw MarginaliaError.invalidInput("\(location) is encrypted for another reader; nothing was read or written")
+            }
+            throw MarginaliaError.wrongPassphrase(location: location)
+        }
+        return key
+    }
+
     // MARK: Sync
 
     /// Syncs with one remote: pulls (for git), reads every new bundle of the
     /// other replicas, writes this replica's new operations, and pushes.
     public func sync(_ remote: Remote, git: GitCarrier = GitCarrier(), progress: Progress = { _, _ in }) throws -> SyncReport {
+        let key = remote.channelKey.map { ChannelKey(key: SymmetricKey(data: $0)) }
         guard remote.isGit else {
-            return try sync(folder: remote.location, name: remote.name, expecting: remote.channelID, progress: progress)
+            return try sync(
+                folder: remote.location, name: remote.name, expecting: (remote.channelID, key), progress: progress)
         }
         let clone = gitClonePath(remote.name)
         try git.cloneOrOpen(url: String(remote.location.dropFirst(Remote.gitScheme.count)), into: clone)
         try git.pull(in: clone)
-        var report = try sync(folder: clone, name: remote.name, expecting: remote.channelID, progress: progress)
+        var report = try sync(folder: clone, name: remote.name, expecting: (remote.channelID, key), progress: progress)
         report.folder = remote.location
         if try git.commitAndPush(in: clone, message: "marginalia: replica \(try localReader().replicaID.prefix(8))") {
             // Another replica pushed first: what it wrote is here now.
-            let again = try sync(folder: clone, name: remote.name, expecting: remote.channelID, progress: progress)
+            let again = try sync(folder: clone, name: remote.name, expecting: (remote.channelID, key), progress: progress)
             report.pulled += again.pulled
             report.applied += again.applied
             report.conflicts = again.conflicts
         }
         return report
+    }
+
+    /// Syncs with a channel folder that is not a remote (an encrypted group
+    /// channel takes its passphrase).
+    public func sync(folder path: String, passphrase: String? = nil, progress: Progress = { _, _ in }) throws -> SyncReport {
+        let description = try ChannelFolder(path: path).description()
+        let local = try read { db in try Self.local(db) }
+        let key = try channelKey(description, location: path, passphrase: passphrase, secretKey: local.secretKey)
+        return try sync(folder: path, name: nil, expecting: (description.channelID, key), progress: progress)
     }
 
     /// Syncs with a channel folder.
@@ -202,22 +277,25 @@ extension Library {
     /// the record that it was read; a file that fails is listed in
     /// ``SyncReport/skipped`` and tried again next time. A sync with nothing
     /// new reads directory listings only.
-    public func sync(
-        folder path: String, name: String? = nil, expecting channelID: String? = nil, progress: Progress = { _, _ in }
+    private func sync(
+        folder path: String, name: String?, expecting: (channelID: String, key: ChannelKey?), progress: Progress
     ) throws -> SyncReport {
         let folder = ChannelFolder(path: path)
         let channel = try folder.description()
-        if let channelID, channel.channelID != channelID {
+        guard channel.channelID == expecting.channelID, channel.encryption?.check == expecting.key?.check else {
             throw MarginaliaError.invalidInput(
                 "\(path) now holds another channel than the one this remote joined; `marginalia remote rm` and add it again")
         }
+        let key = expecting.key
         let local = try read { db in try Self.local(db) }
         if channel.kind == .personal, channel.owner != local.readerId {
             throw MarginaliaError.invalidInput("\(path) is another reader's personal channel; nothing was read or written")
         }
         var report = SyncReport(remote: name ?? path, folder: path)
-        var consumedChanged = try checkOwnFolder(folder, channel: channel, local: local, report: &report)
-        consumedChanged = try pull(folder, channel: channel, local: local, report: &report, progress: progress) || consumedChanged
+        try learnReaders(folder, report: &report)
+        var consumedChanged = try checkOwnFolder(folder, channel: channel, key: key, local: local, report: &report)
+        consumedChanged =
+            try pull(folder, channel: channel, key: key, local: local, report: &report, progress: progress) || consumedChanged
         if let copied = try copiedReplicaEvidence() {
             report.notPushed =
                 "another library writes as this replica (\(copied)); this copy no longer writes to sync folders: "
@@ -225,7 +303,7 @@ extension Library {
         } else {
             do {
                 try folder.publish(reader: local.signingIdentity)
-                report.pushed = try push(folder, channel: channel, local: local)
+                report.pushed = try push(folder, channel: channel, key: key, local: local)
                 if consumedChanged || !FileManager.default.fileExists(atPath: folder.replicaPath(local.replicaId) + "/acks.json") {
                     try writeAcknowledgements(folder, channel: channel, replica: local.replicaId)
                 }
@@ -243,7 +321,7 @@ extension Library {
     /// another library writing as this replica (a copied library file).
     /// A bundle this replica wrote just before a crash is adopted instead.
     private func checkOwnFolder(
-        _ folder: ChannelFolder, channel: ChannelDescription, local: LocalReplica, report: inout SyncReport
+        _ folder: ChannelFolder, channel: ChannelDescription, key: ChannelKey?, local: LocalReplica, report: inout SyncReport
     ) throws -> Bool {
         let published = try publishedChain(channel.channelID, replica: local.replicaId)
         var unknown: [(seq: Int, name: String)] = []
@@ -256,7 +334,7 @@ extension Library {
         for (seq, name) in unknown.sorted(by: { $0.seq < $1.seq }) {
             let file = "replicas/\(local.replicaId)/\(name)"
             let current = try publishedChain(channel.channelID, replica: local.replicaId)
-            if seq == current.seq + 1, let bundle = try? Bundle.decode(readFile(folder.path + "/" + file)),
+            if seq == current.seq + 1, let bundle = try? readBundle(folder.path + "/" + file, key: key),
                 bundle.chain == BundleChain(channel: channel.channelID, seq: seq, previous: current.seq == 0 ? nil : current.hash),
                 try holdsExactly(bundle.operations)
             {
@@ -278,6 +356,29 @@ extension Library {
         return false
     }
 
+    /// Reads the reader files of readers this library does not know yet,
+    /// keeping those whose key, id and self-signature agree.
+    private func learnReaders(_ folder: ChannelFolder, report: inout SyncReport) throws {
+        let known = try read { db in try Set(String.fetchAll(db, sql: "SELECT reader_id FROM readers")) }
+        var learned: [Reader] = []
+        for name in try folder.readerFiles() {
+            let id = String(name.dropLast(".json".count))
+            guard name.hasSuffix(".json"), ChannelFolder.isIdentifier(id) else {
+                if !name.hasPrefix(".") { report.skipped.append(.init(file: "readers/\(name)", reason: "oddly named: not a reader file")) }
+                continue
+            }
+            guard !known.contains(id) else { continue }
+            do {
+                learned.append(try folder.reader(id))
+            } catch {
+                report.skipped.append(.init(file: "readers/\(name)", reason: Self.skipReason(error)))
+            }
+        }
+        if !learned.isEmpty {
+            try storage { try database.write { db in for reader in learned { try reader.insert(db, onConflict: .ignore) } } }
+        }
+    }
+
     /// Whether the log holds every one of these operations, as they are.
     private func holdsExactly(_ operations: [LogOperation]) throws -> Bool {
         try read { db in
@@ -293,8 +394,8 @@ extension Library {
     /// Applies the new bundles of every other replica, each in its chain's
     /// order. Returns whether anything was consumed.
     private func pull(
-        _ folder: ChannelFolder, channel: ChannelDescription, local: LocalReplica, report: inout SyncReport,
-        progress: Progress
+        _ folder: ChannelFolder, channel: ChannelDescription, key: ChannelKey?, local: LocalReplica,
+        report: inout SyncReport, progress: Progress
     ) throws -> Bool {
         let consumed = try read { db in
             try Dictionary(
@@ -349,7 +450,7 @@ extension Library {
                     break
                 }
                 do {
-                    let bundle = try Bundle.decode(readFile(folder.path + "/" + file))
+                    let bundle = try readBundle(folder.path + "/" + file, key: key)
                     let expected = BundleChain(channel: channel.channelID, seq: seq, previous: seq == 1 ? nil : last.hash)
                     guard bundle.replica == replica, bundle.chain == expected,
                         case .bundle(_, let prefix) = ChannelFolder.classify(names[0]), bundle.hash?.hasPrefix(prefix) == true
@@ -384,7 +485,7 @@ extension Library {
             for name in copies {
                 let file = "replicas/\(replica)/\(name)"
                 do {
-                    let bundle = try Bundle.decode(readFile(folder.path + "/" + file))
+                    let bundle = try readBundle(folder.path + "/" + file, key: key)
                     guard bundle.replica == replica, bundle.chain?.channel == channel.channelID else {
                         throw MarginaliaError.badBundle(.forged("it belongs to another replica folder or channel"))
                     }
@@ -415,11 +516,32 @@ extension Library {
         }
     }
 
-    private func readFile(_ path: String) throws -> Data {
+    /// Reads, decrypts and verifies a bundle file.
+    private func readBundle(_ path: String, key: ChannelKey?) throws -> Bundle {
+        var data: Data
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw MarginaliaError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        switch (key, ChannelKey.isSealed(data)) {
+        case (let key?, true):
+            guard let plaintext = key.open(data) else {
+                throw MarginaliaError.badBundle(
+                    .damaged("it cannot be decrypted with the channel's key (cut short, damaged, or sealed with another key)"))
+            }
+            data = plaintext
+        case (.some, false):
+            throw MarginaliaError.badBundle(.forged("it is not encrypted, in an encrypted channel"))
+        case (nil, true):
+            throw MarginaliaError.badBundle(.forged("it is encrypted, in a channel that is not"))
+        case (nil, false):
+            break
+        }
+        do {
+            return try Bundle.decode(data)
+        } catch {
+            throw MarginaliaError.badBundle(error)
         }
     }
 
@@ -427,7 +549,7 @@ extension Library {
 
     /// Writes this replica's operations that the channel has not had, as
     /// bundles of at most ``operationsPerBundle`` operations.
-    private func push(_ folder: ChannelFolder, channel: ChannelDescription, local: LocalReplica) throws -> Int {
+    private func push(_ folder: ChannelFolder, channel: ChannelDescription, key: ChannelKey?, local: LocalReplica) throws -> Int {
         var pushed = 0
         while true {
             let published = try publishedChain(channel.channelID, replica: local.replicaId)
@@ -444,7 +566,7 @@ extension Library {
                 let chain = BundleChain(
                     channel: channel.channelID, seq: published.seq + 1, previous: published.seq == 0 ? nil : published.hash)
                 let sealed = try Self.sealedBundle(of: operations, chain: chain, in: db)
-                return (sealed.data, sealed.hash, operations.count, through)
+                return (try key?.seal(sealed.data) ?? sealed.data, sealed.hash, operations.count, through)
             }
             guard let batch else { return pushed }
             var seq = published.seq
@@ -464,7 +586,7 @@ extension Library {
     /// The operations of `page` a group may see: those on items shared now,
     /// and the whole history (by this reader, from any of their replicas) of
     /// items that turned shared in the page, so the group receives them complete.
-    private static func shared(_ page: [LogOperation], reader: String, in db: Database) throws -> [LogOperation] {
+    static func shared(_ page: [LogOperation], reader: String, in db: Database) throws -> [LogOperation] {
         var visibility: [String: Bool] = [:]
         func isShared(_ kind: EntityKind, _ id: String) throws -> Bool {
             if let known = visibility[id] { return known }
@@ -477,7 +599,14 @@ extension Library {
         var chosen: [LogOperation] = []
         var seen = Set<OperationID>()
         var completed = Set<String>()
-        for operation in page where try isShared(operation.entityKind, operation.entityID) {
+        for operation in page {
+            // Making an item private withdraws it: the change itself goes to
+            // the group as a tombstone, and nothing of the item after it.
+            if operation.change.turnsPrivate {
+                if seen.insert(operation.id).inserted { chosen.append(operation) }
+                continue
+            }
+            guard try isShared(operation.entityKind, operation.entityID) else { continue }
             if operation.change.turnsShared, completed.insert(operation.entityID).inserted {
                 let history = try OperationRecord.fetchAll(
                     db.cachedStatement(sql: "SELECT * FROM operations WHERE entity_id = ? AND reader_id = ?"),
@@ -552,9 +681,14 @@ extension Library {
 extension Change {
     /// Whether this change turns an existing item shared. (An item created
     /// shared has no earlier history to publish.)
-    var turnsShared: Bool {
+    var turnsShared: Bool { setsVisibility(.shared) }
+
+    /// Whether this change makes an item private.
+    var turnsPrivate: Bool { setsVisibility(.private) }
+
+    private func setsVisibility(_ visibility: Visibility) -> Bool {
         if case .set(let field, let value) = self {
-            return field == Field.visibility && value == .string(Visibility.shared.rawValue)
+            return field == Field.visibility && value == .string(visibility.rawValue)
         }
         return false
     }

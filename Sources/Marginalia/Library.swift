@@ -243,11 +243,14 @@ struct WriteTransaction {
     /// The operations this transaction added, by entity, so a refresh need
     /// not read back and decode what it has just written.
     private var added: [String: [LogOperation]] = [:]
+    /// Readers whose operations the view leaves out.
+    private let blocked: Set<String>
 
     init(db: Database, wallClock: @escaping @Sendable () -> Int64) throws {
         self.db = db
         local = try Library.local(db)
         clock = HybridLogicalClock(last: local.clock, wallClock: wallClock)
+        blocked = try Set(String.fetchAll(db.cachedStatement(sql: "SELECT reader_id FROM blocked_readers")))
     }
 
     /// Appends a new operation of this replica to the log.
@@ -278,7 +281,7 @@ struct WriteTransaction {
     /// Notes an operation this transaction added to the log.
     mutating func added(_ operation: LogOperation) {
         touch(operation.entityKind, operation.entityID)
-        added[operation.entityID, default: []].append(operation)
+        if !blocked.contains(operation.reader) { added[operation.entityID, default: []].append(operation) }
     }
 
     mutating func touch(_ kind: EntityKind, _ id: String) {
@@ -290,7 +293,9 @@ struct WriteTransaction {
     mutating func flush(progress: Progress = { _, _ in }) throws {
         var delta: Data?
         for (index, id) in touchOrder.enumerated() {
-            if let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db, added: added[id] ?? []) {
+            if let change = try Materializer.refresh(
+                kind: touched[id]!, id: id, in: db, added: added[id] ?? [], viewer: local.readerId)
+            {
                 delta = delta.map { Materializer.xor($0, change) } ?? change
             }
             if index % 1000 == 999 { progress(index + 1, touchOrder.count) }

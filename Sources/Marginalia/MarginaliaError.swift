@@ -29,6 +29,8 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
     case remoteNotFound(name: String)
     case syncFolderMissing(path: String)
     case gitFailed(command: String, reason: String)
+    case passphraseNeeded(location: String)
+    case wrongPassphrase(location: String)
     case storage(path: String, reason: String)
 
     public var description: String {
@@ -88,6 +90,11 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
             return "the sync folder \(path) is not there (a drive not mounted, a folder moved?); nothing was read or written"
         case .gitFailed(let command, let reason):
             return "\(command) failed: \(reason); nothing was pushed, and the next sync tries again"
+        case .passphraseNeeded(let location):
+            return "\(location) is an encrypted group channel; give its passphrase with --passphrase-file FILE "
+                + "or $MARGINALIA_PASSPHRASE (nothing was read or written)"
+        case .wrongPassphrase(let location):
+            return "the passphrase does not open \(location); check it with the group (nothing was read or written)"
         case .storage(let path, let reason):
             return "the library at \(path) could not be used: \(reason); nothing was changed"
         }

@@ -21,7 +21,7 @@ struct MarginaliaCommand: ParsableCommand {
         subcommands: [
             Init.self, Doc.self, Annotate.self, NoteCommand.self, Edit.self, Tag.self, Remove.self, Restore.self,
             List.self, Show.self, History.self, Search.self, Conflicts.self, Resolve.self, BundleCommand.self,
-            RemoteCommand.self, Sync.self, Identity.self, Replica.self, Status.self, Check.self, Demo.self,
+            RemoteCommand.self, Sync.self, Readers.self, Identity.self, Replica.self, Status.self, Check.self, Demo.self,
         ]
     )
 

@@ -1,11 +1,12 @@
 // Fills a library with synthetic documents and annotations for benchmarks.
 //
 // Usage: marginalia-populate --library PATH --annotations N [--documents D]
-//        marginalia-populate --sync-folder DIR --replicas R --annotations N [--documents D]
+//        marginalia-populate --sync-folder DIR --replicas R --annotations N [--documents D] [--passphrase P]
 //
 // The second form fills a group sync folder instead: R replicas (each its
 // own library, removed afterwards) with N annotations between them, each
-// replica with D documents of its own.
+// replica with D documents of its own; with a passphrase, the channel is
+// encrypted.
 //
 // The text and passages are generated from a fixed seed, so two runs make
 // libraries of the same shape. Progress goes to stderr.
@@ -16,6 +17,7 @@ struct Options {
     var library = ""
     var syncFolder = ""
     var replicas = 1
+    var passphrase: String?
     var annotations = 1_000
     var documents = 10
 
@@ -29,6 +31,7 @@ struct Options {
             case "--documents": documents = Int(value) ?? -1
             case "--sync-folder": syncFolder = value
             case "--replicas": replicas = Int(value) ?? -1
+            case "--passphrase": passphrase = value
             default: throw usage()
             }
         }
@@ -38,7 +41,7 @@ struct Options {
     func usage() -> MarginaliaError {
         .invalidInput(
             "usage: marginalia-populate --library PATH --annotations N [--documents D]\n"
-                + "       marginalia-populate --sync-folder DIR --replicas R --annotations N [--documents D]")
+                + "       marginalia-populate --sync-folder DIR --replicas R --annotations N [--documents D] [--passphrase P]")
     }
 }
 
@@ -106,9 +109,9 @@ do {
             let share = options.annotations / options.replicas + (replica < options.annotations % options.replicas ? 1 : 0)
             let library = try Library.create(at: scratch + "/replica-\(replica).sqlite", readerName: "bench \(replica)")
             try populate(library, annotations: share, documents: options.documents, generator: &generator)
+            let starts = !FileManager.default.fileExists(atPath: options.syncFolder + "/marginalia-sync.json")
             let remote = try library.addRemote(
-                name: "bench", location: options.syncFolder, kind: replica == 0 && !FileManager.default.fileExists(
-                    atPath: options.syncFolder + "/marginalia-sync.json") ? .group : nil)
+                name: "bench", location: options.syncFolder, kind: starts ? .group : nil, passphrase: options.passphrase)
             _ = try library.sync(remote)
             FileHandle.standardError.write(Data(" (replica \(replica + 1)/\(options.replicas) written)".utf8))
         }

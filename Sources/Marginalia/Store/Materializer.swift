@@ -11,10 +11,22 @@ import GRDB
 public typealias Progress = (_ done: Int, _ total: Int) -> Void
 
 enum Materializer {
-    /// All operations of one entity, decoded.
+    /// Leaves out the operations of readers this library blocks: they stay
+    /// in the log, and unblocking folds them in again.
+    static let notBlocked = "reader_id NOT IN (SELECT reader_id FROM blocked_readers)"
+
+    /// All operations of one entity that the view folds (blocked readers' left out), decoded.
     static func operations(of id: String, kind: EntityKind, in db: Database) throws -> [LogOperation] {
-        let statement = try db.cachedStatement(sql: "SELECT * FROM operations WHERE entity_id = ? AND entity_kind = ?")
+        let statement = try db.cachedStatement(
+            sql: "SELECT * FROM operations WHERE entity_id = ? AND entity_kind = ? AND \(notBlocked)")
         return try OperationRecord.fetchAll(statement, arguments: [id, kind]).map { try $0.operation() }
+    }
+
+    /// Whether the view shows an entity to the library's reader: it exists,
+    /// and it is not another reader's item made private (withdrawn from a group).
+    static func isVisible(_ state: EntityState, to viewer: String) -> Bool {
+        guard let creation = state.creation else { return false }
+        return creation.reader == viewer || state.string(Field.visibility) != Visibility.private.rawValue
     }
 
     /// The merged state of one entity, straight from the log.
@@ -27,14 +39,19 @@ enum Materializer {
     /// - Returns: how the state digest changes (to XOR into it); callers
     ///   gather the changes of many entities and store the sum once.
     ///
-    /// - Parameter added: operations of the entity the caller has just
-    ///   written; when they are all it has, the log is not read back.
-    static func refresh(kind: EntityKind, id: String, in db: Database, added: [LogOperation] = []) throws -> Data? {
+    /// - Parameters:
+    ///   - added: operations of the entity the caller has just written (by
+    ///     readers not blocked); when they are all it has, the log is not read back.
+    ///   - viewer: the library's reader.
+    static func refresh(
+        kind: EntityKind, id: String, in db: Database, added: [LogOperation] = [], viewer: String
+    ) throws -> Data? {
         let state: EntityState
         let added = added.filter { $0.entityKind == kind }
         if !added.isEmpty,
             try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM operations WHERE entity_id = ? AND entity_kind = ?"),
+                db.cachedStatement(
+                    sql: "SELECT count(*) FROM operations WHERE entity_id = ? AND entity_kind = ? AND \(notBlocked)"),
                 arguments: [id, kind]) == added.count
         {
             state = EntityState.fold(kind: kind, id: id, operations: added)
@@ -44,7 +61,7 @@ enum Materializer {
         let old = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT rowid, digest FROM entities WHERE id = ?"), arguments: [id])
         let oldDigest: Data? = old?["digest"]
-        guard state.exists else {
+        guard isVisible(state, to: viewer) else {
             // Operations whose create has not arrived yet stay in the log only.
             guard let oldDigest else { return nil }
             try remove(id: id, kind: kind, rowid: old!["rowid"], in: db)
@@ -114,8 +131,9 @@ enum Materializer {
         var entities: [(EntityKind, String)] = []
         while let row = try cursor.next() { entities.append((row[0], row[1])) }
         var delta = Data(count: 32)
+        let viewer = try Library.local(db).readerId
         for (index, (kind, id)) in entities.enumerated() {
-            if let change = try refresh(kind: kind, id: id, in: db) { delta = xor(delta, change) }
+            if let change = try refresh(kind: kind, id: id, in: db, viewer: viewer) { delta = xor(delta, change) }
             if index % 1000 == 999 { progress(index + 1, entities.count) }
         }
         progress(entities.count, entities.count)

@@ -21,19 +21,21 @@ public struct ChannelDescription: Sendable, Hashable {
     /// The reader a personal channel belongs to.
     public var owner: String?
     public var created: String
+    public var encryption: ChannelEncryption?
 
     var jsonValue: JSONValue {
         [
             "format": .int(Self.format), "kind": .string(kind.rawValue), "channel": .string(channelID),
-            "owner": JSONValue(owner), "created": .string(created), "encryption": .null,
+            "owner": JSONValue(owner), "created": .string(created), "encryption": encryption?.jsonValue ?? .null,
         ]
     }
 
-    init(kind: ChannelKind, channelID: String, owner: String?, created: String) {
+    init(kind: ChannelKind, channelID: String, owner: String?, created: String, encryption: ChannelEncryption?) {
         self.kind = kind
         self.channelID = channelID
         self.owner = owner
         self.created = created
+        self.encryption = encryption
     }
 
     init(file data: Data, path: String) throws(MarginaliaError) {
@@ -46,7 +48,16 @@ public struct ChannelDescription: Sendable, Hashable {
         guard format <= Self.format else {
             throw .invalidInput("\(path) is sync format \(format), newer than this marginalia reads (\(Self.format)); upgrade marginalia")
         }
-        self.init(kind: kind, channelID: channel, owner: json["owner"]?.stringValue, created: json["created"]?.stringValue ?? "")
+        var encryption: ChannelEncryption?
+        if let field = json["encryption"], field != .null {
+            guard let known = ChannelEncryption(json: field) else {
+                throw .invalidInput("\(path) uses an encryption this marginalia does not know; upgrade marginalia")
+            }
+            encryption = known
+        }
+        self.init(
+            kind: kind, channelID: channel, owner: json["owner"]?.stringValue, created: json["created"]?.stringValue ?? "",
+            encryption: encryption)
     }
 }
 
@@ -84,7 +95,7 @@ struct ChannelFolder {
     }
 
     /// Starts a new channel in an empty (or missing) folder.
-    func create(kind: ChannelKind, owner: String?) throws(MarginaliaError) -> ChannelDescription {
+    func create(_ description: ChannelDescription) throws(MarginaliaError) {
         let manager = FileManager.default
         if let entries = try? manager.contentsOfDirectory(atPath: path), entries.contains(where: { !$0.hasPrefix(".") }) {
             throw .invalidInput(
@@ -96,10 +107,7 @@ struct ChannelFolder {
         } catch {
             throw .unwritableFile(path: path, reason: (error as NSError).localizedDescription)
         }
-        let description = ChannelDescription(
-            kind: kind, channelID: Identifier.newEntityID(), owner: owner, created: Timestamps.iso8601(Date()))
         try AtomicFile.write(Data((description.jsonValue.prettyJSON + "\n").utf8), to: descriptionPath)
-        return description
     }
 
     /// The names under `replicas/`.
@@ -155,6 +163,38 @@ struct ChannelFolder {
             throw .unwritableFile(path: file, reason: (error as NSError).localizedDescription)
         }
         try AtomicFile.write(Data((JSONValue.object(fields).prettyJSON + "\n").utf8), to: file)
+    }
+
+    /// The names under `readers/`.
+    func readerFiles() throws(MarginaliaError) -> [String] {
+        let folder = path + "/readers"
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            if !FileManager.default.fileExists(atPath: folder) { return [] }
+            throw .unreadableFile(path: folder, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    /// A reader's published file, verified: its key's fingerprint is its id
+    /// and it is signed by that key.
+    func reader(_ id: String) throws(MarginaliaError) -> Reader {
+        let file = path + "/readers/" + id + ".json"
+        guard let data = FileManager.default.contents(atPath: file), let json = JSONValue(parsing: data),
+            let name = json["name"]?.stringValue, let claimed = json["readerId"]?.stringValue,
+            let publicKey = json["publicKey"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+            let signature = json["signature"]?.stringValue.flatMap({ Data(base64Encoded: $0) })
+        else {
+            throw .badBundle(.damaged("the reader file cannot be read"))
+        }
+        guard claimed == id, ReaderIdentity.readerID(publicKey: publicKey) == id else {
+            throw .badBundle(.forged("its key does not belong to reader \(id)"))
+        }
+        let signed: JSONValue = ["readerId": .string(id), "name": .string(name), "publicKey": .string(publicKey.base64EncodedString())]
+        guard ReaderIdentity.verify(signature, of: Data(signed.canonicalJSON.utf8), publicKey: publicKey) else {
+            throw .badBundle(.forged("its signature does not verify with its own key"))
+        }
+        return Reader(readerId: id, name: name, publicKey: publicKey)
     }
 
     // MARK: Names

@@ -23,11 +23,14 @@ extension MarginaliaCommand.BundleCommand {
             commandName: "export",
             abstract: "Write this library's own operations, signed, to a bundle file.",
             discussion: """
-                Without --since or --acks, every operation this library wrote goes in. Texts of \
-                the documents added go with them.
+                Without --since or --acks, every operation this library wrote goes in, private \
+                items included: that is for your own machines. For anyone else, add --group: only \
+                shared items go in, as a group channel carries them. Texts of the documents added \
+                go with them.
 
                 Examples:
                   marginalia bundle export -o ada.bundle
+                  marginalia bundle export --group -o for-the-club.bundle
                   marginalia bundle export --acks theirs.json -o update.bundle
                 """)
 
@@ -41,6 +44,9 @@ extension MarginaliaCommand.BundleCommand {
 
         @Option(help: ArgumentHelp("Only what the library that wrote this file (`bundle acks`) lacks.", valueName: "file"))
         var acks: String?
+
+        @Flag(help: "Only shared items, for another reader or a group (private items stay out).")
+        var group = false
 
         func validate() throws {
             if since != nil && acks != nil { throw ValidationError("give --since or --acks, not both") }
@@ -58,7 +64,7 @@ extension MarginaliaCommand.BundleCommand {
                 }
                 acknowledged = object
             }
-            let (data, count) = try library.exportBundle(since: since, acknowledged: acknowledged)
+            let (data, count) = try library.exportBundle(since: since, acknowledged: acknowledged, sharedOnly: group)
             if let output {
                 try AtomicFile.write(data, to: output)
                 Terminal.info("wrote \(count) operation\(count == 1 ? "" : "s") to \(output)")

@@ -45,6 +45,8 @@ extension MarginaliaCommand {
         @Argument(help: "A remote's name, or a channel folder (default: every remote).")
         var remote: String?
 
+        @OptionGroup var secret: PassphraseOptions
+
         func run() throws {
             let library = try options.open()
             var targets: [(name: String, run: (Marginalia.Progress) throws -> SyncReport)] = []
@@ -52,7 +54,8 @@ extension MarginaliaCommand {
                 if let known = try library.remote(remote) {
                     targets.append((known.name, { try library.sync(known, progress: $0) }))
                 } else if FileManager.default.fileExists(atPath: remote) {
-                    targets.append((remote, { try library.sync(folder: remote, progress: $0) }))
+                    let passphrase = try secret.passphrase()
+                    targets.append((remote, { try library.sync(folder: remote, passphrase: passphrase, progress: $0) }))
                 } else {
                     throw MarginaliaError.remoteNotFound(name: remote)
                 }
@@ -180,6 +183,28 @@ extension MarginaliaCommand {
     }
 }
 
+/// `--passphrase-file`, else `$MARGINALIA_PASSPHRASE`: a group channel's passphrase.
+struct PassphraseOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A file whose first line is the group's passphrase (default: $MARGINALIA_PASSPHRASE).", valueName: "file"),
+        completion: .file())
+    var passphraseFile: String?
+
+    func passphrase() throws -> String? {
+        if let passphraseFile {
+            guard let text = String(data: try readInput(passphraseFile), encoding: .utf8),
+                let line = text.split(separator: "\n", omittingEmptySubsequences: false).first, !line.isEmpty
+            else {
+                throw MarginaliaError.invalidInput("\(passphraseFile) holds no passphrase on its first line")
+            }
+            return String(line)
+        }
+        let environment = ProcessInfo.processInfo.environment["MARGINALIA_PASSPHRASE"]
+        return environment?.isEmpty == false ? environment : nil
+    }
+}
+
 extension MarginaliaCommand.RemoteCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -190,9 +215,14 @@ extension MarginaliaCommand.RemoteCommand {
                 kept beside the library). Starting a channel needs --personal or --group; joining \
                 one takes its kind from the folder.
 
+                A personal channel is always encrypted with a key only your machines hold. A \
+                group channel started with a passphrase (--passphrase-file, or \
+                $MARGINALIA_PASSPHRASE) is encrypted, and joining it takes the same passphrase; \
+                the library keeps the derived key, so `sync` does not ask again.
+
                 Examples:
                   marginalia remote add laptop ~/Sync/marginalia --personal
-                  marginalia remote add club git:/srv/git/club.git --group
+                  marginalia remote add club git:/srv/git/club.git --group --passphrase-file club.pass
                 """)
 
         @OptionGroup var options: LibraryOptions
@@ -209,6 +239,8 @@ extension MarginaliaCommand.RemoteCommand {
         @Flag(help: "A reading group: shared items only.")
         var group = false
 
+        @OptionGroup var secret: PassphraseOptions
+
         func validate() throws {
             if personal && group { throw ValidationError("a channel is --personal or --group, not both") }
             if location.isEmpty || location == Remote.gitScheme { throw ValidationError("give a folder or git:URL") }
@@ -216,8 +248,16 @@ extension MarginaliaCommand.RemoteCommand {
 
         func run() throws {
             let kind: ChannelKind? = personal ? .personal : group ? .group : nil
-            let remote = try options.writing { try $0.addRemote(name: name, location: location, kind: kind) }
-            Terminal.info("joined the \(remote.kind.rawValue) channel \(remote.channelID.prefix(8)) at \(remote.location) as '\(remote.name)'")
+            let passphrase = try secret.passphrase()
+            if personal && passphrase != nil {
+                throw MarginaliaError.invalidInput("a personal channel is always encrypted with your own key; leave out the passphrase")
+            }
+            let remote = try options.writing {
+                try $0.addRemote(name: name, location: location, kind: kind, passphrase: passphrase)
+            }
+            Terminal.info(
+                "joined the \(remote.isEncrypted ? "encrypted " : "")\(remote.kind.rawValue) channel \(remote.channelID.prefix(8)) "
+                    + "at \(remote.location) as '\(remote.name)'")
             Terminal.print(remote.name)
         }
     }
@@ -237,7 +277,7 @@ extension MarginaliaCommand.RemoteCommand {
             }
             if remotes.isEmpty { Terminal.info("no remotes; `marginalia remote add NAME FOLDER --personal|--group` adds one") }
             for remote in remotes {
-                Terminal.print("\(remote.name)\t\(remote.kind.rawValue)\t\(remote.location)")
+                Terminal.print("\(remote.name)\t\(remote.kind.rawValue)\(remote.isEncrypted ? ", encrypted" : "")\t\(remote.location)")
             }
         }
     }
@@ -256,6 +296,96 @@ extension MarginaliaCommand.RemoteCommand {
         func run() throws {
             try options.open().removeRemote(named: name)
             Terminal.info("removed remote '\(name)'")
+        }
+    }
+}
+
+extension MarginaliaCommand {
+    struct Readers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "readers",
+            abstract: "List the readers whose work this library holds; block or unblock one.",
+            discussion: """
+                A reader's id is the fingerprint of their signing key, so nobody can write under \
+                another's id; two readers may still choose the same name, and such names are \
+                flagged. Blocking hides a reader's items and edits from then on (they stay \
+                stored, and unblocking shows them again).
+
+                Examples:
+                  marginalia readers
+                  marginalia readers block 7d3e
+                  marginalia readers unblock 7d3e
+                """,
+            subcommands: [List.self, Block.self, Unblock.self],
+            defaultSubcommand: List.self)
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "list", abstract: "List the readers seen, with fingerprints, names and counts.")
+
+            @OptionGroup var options: LibraryOptions
+            @OptionGroup var output: OutputOptions
+
+            func run() throws {
+                let readers = try options.open().readerSummaries()
+                if output.json {
+                    Terminal.print(JSONValue.array(readers.map(\.jsonValue)).prettyJSON)
+                    return
+                }
+                for summary in readers {
+                    var flags: [String] = []
+                    if summary.isYou { flags.append("you") }
+                    if summary.blocked { flags.append(Terminal.style("blocked", .warning)) }
+                    if summary.sharesName { flags.append(Terminal.style("same name as another reader", .warning)) }
+                    Terminal.print(
+                        "\(summary.reader.readerId)  \(summary.reader.name)  \(summary.annotations) annotations, "
+                            + "\(summary.notes) notes, \(summary.documents) documents (\(summary.operations) operations)"
+                            + (flags.isEmpty ? "" : "  [" + flags.joined(separator: ", ") + "]"))
+                }
+            }
+        }
+
+        struct Block: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "block",
+                abstract: "Hide a reader's items and edits, from now on and from the past.",
+                discussion: "Example: marginalia readers block 7d3e")
+
+            @OptionGroup var options: LibraryOptions
+            @OptionGroup var output: OutputOptions
+
+            @Argument(help: "The reader: id, unique id prefix, or unique name.")
+            var reader: String
+
+            func run() throws {
+                let change = try options.open().block(reader)
+                if output.json { Terminal.print(change.jsonValue.prettyJSON); return }
+                Terminal.info(
+                    "blocked \(change.reader.name) (\(change.reader.readerId.prefix(8))): hides \(change.items) "
+                        + "item\(change.items == 1 ? "" : "s") they made and \(change.operations) operation\(change.operations == 1 ? "" : "s") of theirs; "
+                        + "`marginalia readers unblock \(change.reader.readerId.prefix(8))` shows them again")
+            }
+        }
+
+        struct Unblock: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "unblock",
+                abstract: "Show a blocked reader's items and edits again.",
+                discussion: "Example: marginalia readers unblock 7d3e")
+
+            @OptionGroup var options: LibraryOptions
+            @OptionGroup var output: OutputOptions
+
+            @Argument(help: "The reader: id, unique id prefix, or unique name.")
+            var reader: String
+
+            func run() throws {
+                let change = try options.open().unblock(reader)
+                if output.json { Terminal.print(change.jsonValue.prettyJSON); return }
+                Terminal.info(
+                    "unblocked \(change.reader.name) (\(change.reader.readerId.prefix(8))): \(change.items) "
+                        + "item\(change.items == 1 ? "" : "s") and \(change.operations) operation\(change.operations == 1 ? "" : "s") shown again")
+            }
         }
     }
 }
