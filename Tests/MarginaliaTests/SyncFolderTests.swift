@@ -126,10 +126,10 @@ struct SyncFolderTests {
     func bundlesHoldAtMostTenThousandOperations() throws {
         let channel = SyncChannel()
         let ada = try SyncLibrary(name: "Ada")
-        let laptop = try ada.secondMachine()
-        try ada.join(channel, kind: .personal)
-        try laptop.join(channel)
-        try ada.recordTitleEdits(count: 20_000)
+        let bo = try SyncLibrary(name: "Bo")
+        try ada.join(channel, kind: .group)
+        try bo.join(channel)
+        try ada.recordTitleEdits(count: 20_000, visibility: .shared)
         #expect(try ada.library.status().operations == 20_001)
 
         let report = try ada.sync()
@@ -146,9 +146,9 @@ struct SyncFolderTests {
         }
         #expect(counts == [10_000, 10_000, 1])
 
-        let received = try laptop.sync()
+        let received = try bo.sync()
         #expect(received.pulled == 20_001 && received.applied == 20_001, "\(received)")
-        #expect(try laptop.stateHash() == ada.stateHash())
+        #expect(try bo.stateHash() == ada.stateHash())
     }
 
     @Test(
@@ -157,23 +157,22 @@ struct SyncFolderTests {
     func aLongPrivateHistoryTurningSharedStaysWithinTheBundleLimit() throws {
         let channel = SyncChannel()
         let ada = try SyncLibrary(name: "Ada")
-        let bo = try SyncLibrary(name: "Bo")
         try ada.join(channel, kind: .group)
-        try bo.join(channel)
         let note = try ada.recordTitleEdits(count: 10_500)
         #expect(try ada.sync().pushed == 0, "private so far")
         try ada.setVisibility(note, .shared)
         let report = try ada.sync()
         #expect(report.pushed == 10_502)
+        var carried = 0
         withKnownIssue("a history added by Library.shared(_:reader:in:) is not split: one bundle of 10,502 operations") {
             for name in try channel.bundles(of: ada) {
                 let bundle = try Bundle.decode(
                     try Data(contentsOf: URL(fileURLWithPath: channel.replicaFolder(of: ada) + "/" + name)))
+                carried += bundle.operations.filter { $0.entityID == note }.count
                 #expect(bundle.operations.count <= Library.operationsPerBundle, "\(name) holds \(bundle.operations.count)")
             }
         }
-        #expect(try bo.sync().applied == 10_502)
-        #expect(try bo.library.noteText(of: note) == "note with a long history")
+        #expect(carried == 10_502, "the whole history")
     }
 
     @Test("a private note and annotation that turn shared reach the group with their full history; other private items never do")
@@ -268,7 +267,7 @@ struct SyncFolderTests {
         // Nor can Bo read it by naming the folder.
         #expect {
             _ = try bo.library.sync(folder: personal.path)
-        } throws: { error in "\(error)".contains("another reader's personal channel") }
+        } throws: { error in "\(error)".contains("another reader") && "\(error)".contains("nothing was read or written") }
         #expect(try bo.library.items().isEmpty)
         #expect(snapshot(personal.path) == folders.0 && snapshot(group.path) == folders.1)
 
@@ -420,16 +419,16 @@ struct SyncLibrary {
         try SyncLibrary(identity: library.exportIdentity())
     }
 
-    /// Records a private note and `count` title changes of it in one
+    /// Records a note (private unless told) and `count` title changes of it in one
     /// transaction (the fastest way to a long log); returns the note's id.
     @discardableResult
-    func recordTitleEdits(count: Int) throws -> String {
+    func recordTitleEdits(count: Int, visibility: Visibility = .private) throws -> String {
         let id = Identifier.newEntityID()
         try library.write { transaction in
             try transaction.record(
                 .note, id,
                 .create(
-                    registers: [Field.visibility: .string(Visibility.private.rawValue), Field.deleted: false],
+                    registers: [Field.visibility: .string(visibility.rawValue), Field.deleted: false],
                     texts: [Field.body: "note with a long history"], sets: [:]))
             for index in 0..<count {
                 try transaction.record(.note, id, .set(field: Field.title, value: .string("title \(index)")))
