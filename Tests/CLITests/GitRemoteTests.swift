@@ -40,7 +40,7 @@ struct GitRemoteTests {
 
         // Both at once, twice. When one push loses the race, its clone is
         // left dirty and every later sync of that library fails (see below).
-        withKnownIssue("Library.sync(_:git:) leaves acks.json uncommitted after a lost push race", isIntermittent: true) {
+        do {
             for round in 0..<2 {
                 try ada.create(["note", "add", "Ada, round \(round)", "--shared"])
                 try bo.create(["note", "add", "Bo, round \(round)", "--shared"])
@@ -52,7 +52,7 @@ struct GitRemoteTests {
                     let settle = library.run(["sync", "--json"], timeout: 60)
                     #expect(settle.succeeded, "round \(round), settling:\n\(settle)")
                 }
-                #expect(try ada.stateHash() == bo.stateHash(), "round \(round)")
+                #expect(try sharedStateHash(ada) == sharedStateHash(bo), "round \(round)")
             }
             #expect(try listedItems(bo).count == 2 + 4)
         }
@@ -96,7 +96,7 @@ struct GitRemoteTests {
         try ada.syncJSON()
         #expect(try ada.stateHash() == bo.stateHash())
 
-        withKnownIssue("Library.sync(_:git:) does not commit what its second folder sync writes (acks.json)") {
+        do {
             #expect(try git(["status", "--porcelain"], in: clone).isEmpty, "Bo's clone is left dirty")
             try ada.create(["note", "add", "after the race", "--shared"])
             try ada.syncJSON()
@@ -109,6 +109,12 @@ struct GitRemoteTests {
 }
 
 // MARK: - Helpers
+
+/// The digest of shared items: Ada also holds a private note Bo never sees.
+private func sharedStateHash(_ library: CLI) throws -> String {
+    let status = try JSONSerialization.jsonObject(with: Data(library.run(["status", "--json"]).stdout.utf8)) as? [String: Any]
+    return try #require(status?["sharedStateHash"] as? String)
+}
 
 private func makeBareRepository(_ scratch: ScratchFolder) throws -> String {
     let bare = scratch.path("club.git")

@@ -102,7 +102,7 @@ struct HostileSyncFileTests {
         ).encoded(signedBy: malloryKey)
         let forgedFile = "replicas/\(try fixture.ada.replicaID)/" + ChannelFolder.bundleName(seq: 2, hash: forged.hash)
         try forged.data.write(to: URL(fileURLWithPath: fixture.channel.path + "/" + forgedFile))
-        withKnownIssue("Library.pull checks that a bundle names the folder's replica, not that the replica is the signer's") {
+        do {
             let report = try fixture.cy.sync()
             #expect(report.applied == 0, "Mallory's note was applied as Ada's bundle 2: \(report)")
             #expect(report.skipped.map(\.file) == [forgedFile], "\(report)")
@@ -174,7 +174,8 @@ struct HostileSyncFileTests {
         for name in names {
             try fixture.adaBytes.write(to: URL(fileURLWithPath: folder + "/" + name))
         }
-        let files = names.map { "replicas/\(try! fixture.ada.replicaID)/\($0)" }
+        // Reports show a control character in a name as "?", so a warning stays one line.
+        let files = names.map { "replicas/\(try! fixture.ada.replicaID)/\($0.replacingOccurrences(of: "\n", with: "?"))" }
         try fixture.expectCySkips(files, reason: "oddly named")
         // Named right, it is applied; the oddly named copies are still reported.
         try fixture.adaBytes.write(to: URL(fileURLWithPath: fixture.adaPath))
@@ -200,7 +201,7 @@ struct HostileSyncFileTests {
         let stray = Identifier.newReplicaID()
         try Data("stray\n".utf8).write(to: URL(fileURLWithPath: replicas + "/" + stray))
         try fixture.adaBytes.write(to: URL(fileURLWithPath: fixture.adaPath))
-        withKnownIssue("ChannelFolder.entries(ofReplica:) throws for a file in replicas/, and Library.pull lets it end the sync") {
+        do {
             let report = try fixture.cy.sync()
             #expect(report.applied == 3, "\(report)")
             #expect(report.skipped.contains { $0.file == "replicas/" + stray }, "\(report)")
