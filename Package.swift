@@ -48,7 +48,8 @@ let package = Package(
             dependencies: [
                 "Marginalia",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            exclude: ["Corpus"]
         ),
         .testTarget(
             name: "CLITests",

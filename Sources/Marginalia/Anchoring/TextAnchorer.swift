@@ -98,8 +98,9 @@ public struct TextAnchorer: Sendable {
 
         var candidates = exactOccurrences(of: pattern).map { score($0..<$0 + pattern.count, errors: 0, pattern, context) }
         if !candidates.contains(where: \.isConvincing), pattern.count >= Self.shortestApproximate {
-            for match in approximateMatches(of: pattern, near: context.expected)
-            where !candidates.contains(where: { $0.range.overlaps(match.range) }) {
+            for found in approximateMatches(of: pattern, near: context.expected) {
+                let match = aligned(found, pattern, context)
+                guard !candidates.contains(where: { $0.range.overlaps(match.range) }) else { continue }
                 candidates.append(score(match.range, errors: match.errors, pattern, context))
             }
         }
@@ -168,6 +169,65 @@ public struct TextAnchorer: Sendable {
             suffixAgreement: suffixAgreement, positionAgreement: positionAgreement)
     }
 
+    /// Moves the ends of an approximate match to where quote and context
+    /// together fit best.
+    ///
+    /// The passage with the fewest edits of the quote alone can stop short
+    /// of a changed word at its edge ("We did not" found as " not" in "We
+    /// rarely did not"), because leaving the word out is cheaper than
+    /// changing it. Counting the edits of the prefix before each possible
+    /// start, and of the suffix after each possible end, puts the edge back
+    /// where the context says it is.
+    func aligned(_ match: ApproximateMatch, _ pattern: [UInt32], _ context: Context) -> ApproximateMatch {
+        let text = folded.scalars
+        let slack = Int(Self.maximumErrorRate * Double(pattern.count))
+        let end = match.range.upperBound
+        // Starts: edits of the quote up to `end`, plus edits of the prefix before.
+        let lowest = max(0, match.range.lowerBound - slack)
+        let highest = min(end, match.range.lowerBound + slack)
+        var cost = [Int: (quote: Int, context: Int)]()
+        BitParallelPattern(pattern.reversed()).scan(text, from: lowest, to: end, anchored: true, reverse: true) {
+            consumed, errors in
+            if end - consumed <= highest { cost[end - consumed] = (errors, 0) }
+        }
+        if !context.prefix.isEmpty {
+            var before = [Int: Int]()
+            let from = max(0, lowest - 2 * context.prefix.count)
+            BitParallelPattern(context.prefix).scan(text, from: from, to: highest, anchored: false) { at, errors in
+                before[at] = errors
+            }
+            for start in cost.keys { cost[start]!.context = before[start] ?? context.prefix.count }
+        }
+        let start = Self.cheapest(cost, near: match.range.lowerBound) ?? match.range.lowerBound
+        // Ends: edits of the quote from `start`, plus edits of the suffix after.
+        cost = [:]
+        let latest = min(text.count, end + slack)
+        let earliest = max(start + 1, end - slack)
+        BitParallelPattern(pattern).scan(text, from: start, to: latest, anchored: true) { consumed, errors in
+            if start + consumed >= earliest { cost[start + consumed] = (errors, 0) }
+        }
+        if !context.suffix.isEmpty {
+            var after = [Int: Int]()
+            let to = min(text.count, latest + 2 * context.suffix.count)
+            BitParallelPattern(context.suffix.reversed()).scan(text, from: earliest, to: to, anchored: false, reverse: true) {
+                next, errors in after[next - 1] = errors
+            }
+            for end in cost.keys { cost[end]!.context = after[end] ?? context.suffix.count }
+        }
+        guard let newEnd = Self.cheapest(cost, near: end) else { return match }
+        return ApproximateMatch(range: start..<newEnd, errors: cost[newEnd]!.quote)
+    }
+
+    /// The offset where quote and context edits add up to the least; ties go
+    /// to the better context (it marks the edge more reliably than a changed
+    /// quote), then to the offset nearest `near`, then to the lower.
+    private static func cheapest(_ cost: [Int: (quote: Int, context: Int)], near: Int) -> Int? {
+        cost.min {
+            ($0.value.quote + $0.value.context, $0.value.context, abs($0.key - near), $0.key)
+                < ($1.value.quote + $1.value.context, $1.value.context, abs($1.key - near), $1.key)
+        }?.key
+    }
+
     /// The fewest edits that turn `context` into some text ending at `end`.
     static func contextDistance(_ context: [UInt32], in text: [UInt32], before end: Int) -> Int {
         let from = max(0, end - 2 * context.count)
@@ -194,7 +254,7 @@ public struct TextAnchorer: Sendable {
         }
         // Every occurrence holds the rarest gram of the pattern at its offset.
         var rarest = (offset: 0, positions: index.positions(of: GramIndex.hash(pattern, at: 0)))
-        for offset in 1...(pattern.count - GramIndex.gramLength) {
+        for offset in 1..<(pattern.count - GramIndex.gramLength + 1) {
             let positions = index.positions(of: GramIndex.hash(pattern, at: offset))
             if positions.count < rarest.positions.count { rarest = (offset, positions) }
         }
