@@ -112,11 +112,7 @@ extension Library {
         let replyTo = try draft.replyTo.map { try Self.resolve($0, as: .annotation, in: db) }
         var text: CodePointText?
         if let hash = document.currentText, draft.anchor != .none {
-            if texts[hash] == nil {
-                guard let content = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
-                else { throw MarginaliaError.corrupt("the text \(hash.prefix(12)) of document \(documentID) is missing") }
-                texts[hash] = CodePointText(content)
-            }
+            if texts[hash] == nil { texts[hash] = try Self.codePointText(hash, in: db) }
             text = texts[hash]
         }
         let target = try Self.target(for: draft.anchor, page: page, document: document, text: text)
@@ -292,6 +288,7 @@ extension Library {
         var annotation = annotation
         annotation.tags = try tags(of: annotation.id, in: db)
         annotation.inConflict = try isInConflict(annotation.id, in: db)
+        annotation.anchors = try recordedAnchors(of: annotation.id, in: db)
         return annotation
     }
 

@@ -137,6 +137,12 @@ public struct PageLocator: Codable, Hashable, Sendable, Comparable, CustomString
         }
     }
 
+    /// Whether the two share a page (or location) of the same scheme:
+    /// `pp. 202-203` overlaps `p. 203`, but not `p. 204` or `loc. 202`.
+    public func overlaps(_ other: PageLocator) -> Bool {
+        kind == other.kind && start <= other.end && other.start <= end
+    }
+
     /// Roman pages, then arabic pages, then locations; within a scheme by
     /// start, then by end.
     public static func < (lhs: PageLocator, rhs: PageLocator) -> Bool {
