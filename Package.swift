@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "Marginalia",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             exclude: ["Corpus"]
         ),

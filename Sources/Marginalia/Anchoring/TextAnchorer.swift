@@ -58,7 +58,8 @@ public struct Anchor: Hashable, Sendable {
 ///    the expected place, weight 0.1).
 /// 4. **Choosing, or not.** The best candidate is kept only if the evidence is
 ///    strong: a context side that still agrees (at least 60%), or a long exact
-///    quote (40 code points or more), or a long near-exact one (60 or more,
+///    quote (40 code points or more), or an exact quote that came with no
+///    context to check, or a long near-exact one (60 or more,
 ///    at most 10% edits); an approximate match needs a quote of at least 12
 ///    code points. A second candidate elsewhere scoring within 0.05 makes it
 ///    ambiguous, unless the two agree equally in quote and context and the
@@ -135,6 +136,9 @@ public struct TextAnchorer: Sendable {
                     Double(errors) <= TextAnchorer.maximumErrorRate * Double(quoteLength)
                 else { return false }
             }
+            // A quote typed without context (a paper book's) has nothing
+            // more to check: found as it is, it is as sure as `annotate --quote`.
+            if prefixAgreement == nil && suffixAgreement == nil && errors == 0 { return true }
             let bestSide = max(prefixAgreement ?? 0, suffixAgreement ?? 0)
             if bestSide >= 0.6 { return true }
             if errors == 0 { return quoteLength >= 40 }
