@@ -148,6 +148,9 @@ struct Render {
             switch (field, value) {
             case ("deleted", .bool(true)): summary = "deleted"
             case ("deleted", .bool(false)): summary = "restored"
+            case (_, _) where field.hasPrefix("anchor:"):
+                let place = value["start"]?.intValue.map { start in " at \(start):\(value["end"]?.intValue ?? start)" } ?? ""
+                summary = "re-anchored in text \(field.dropFirst("anchor:".count).prefix(8)): \(value["status"]?.stringValue ?? "?")\(place)"
             default: summary = "set \(field) to \(oneLine(value.stringValue ?? value.canonicalJSON, limit: 50))"
             }
         case .write(let field, let value, _):
