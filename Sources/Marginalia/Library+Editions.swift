@@ -29,7 +29,7 @@ extension Library {
     /// The file is read as ``addDocument(fileAt:_:)`` reads it. See
     /// ``updateDocument(_:text:dryRun:)``.
     public func updateDocument(_ reference: String, fileAt path: String, dryRun: Bool = false) throws -> EditionReport {
-        try updateDocument(reference, text: DocumentReader.read(path).text, dryRun: dryRun)
+        try addEdition(reference, normalized: DocumentReader.read(path).text, dryRun: dryRun)
     }
 
     /// Adds a new text version to a document, makes it current, and
@@ -47,6 +47,10 @@ extension Library {
         guard !normalized.allSatisfy(\.isWhitespace) else {
             throw MarginaliaError.badText(source: "the new edition", problem: .empty)
         }
+        return try addEdition(reference, normalized: normalized, dryRun: dryRun)
+    }
+
+    private func addEdition(_ reference: String, normalized: String, dryRun: Bool) throws -> EditionReport {
         let hash = Identifier.hex(SHA256.hash(data: Data(normalized.utf8)))
         let code = CodePointText(normalized)
         func prepare(_ db: Database) throws -> (Document, [Reanchoring]) {

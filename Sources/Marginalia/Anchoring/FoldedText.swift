@@ -22,10 +22,11 @@ public struct FoldedText: Sendable {
     /// The folded scalars.
     public let scalars: [UInt32]
     /// For each folded scalar, the offset in the original text where the code
-    /// points it stands for begin.
+    /// points it stands for begin; they end where the next one's begin
+    /// (characters folded away belong to the scalar before them).
     let starts: [Int32]
-    /// For each folded scalar, the offset just past the code points it stands for.
-    let ends: [Int32]
+    /// The length of the original text.
+    let originalCount: Int
 
     /// Folds `text`.
     public init(_ text: CodePointText) {
@@ -36,47 +37,49 @@ public struct FoldedText: Sendable {
     init(_ source: [UInt32]) {
         var scalars = [UInt32]()
         var starts = [Int32]()
-        var ends = [Int32]()
         scalars.reserveCapacity(source.count)
         starts.reserveCapacity(source.count)
-        ends.reserveCapacity(source.count)
         let space = UInt32(0x20), dash = UInt32(0x2D)
-        func emit(_ value: UInt32, _ start: Int, _ end: Int) {
-            scalars.append(value)
-            starts.append(Int32(start))
-            ends.append(Int32(end))
-        }
-        for (offset, scalar) in source.enumerated() {
-            let next = offset + 1
-            switch Self.fold(scalar) {
-            case .drop:
-                continue
-            case .space:
-                // A space after a dash, or after another space, adds nothing.
-                if let last = scalars.last, last == space || last == dash {
-                    ends[ends.count - 1] = Int32(next)
-                } else {
-                    emit(space, offset, next)
+        source.withUnsafeBufferPointer { source in
+            for offset in 0..<source.count {
+                let scalar = source[offset]
+                // Printable ASCII other than the hyphen stands for itself: the common case.
+                if scalar > space && scalar < 0x7F && scalar != dash {
+                    scalars.append(scalar)
+                    starts.append(Int32(truncatingIfNeeded: offset))
+                    continue
                 }
-            case .dash:
-                if let last = scalars.last, last == dash {
-                    ends[ends.count - 1] = Int32(next)
-                } else if let last = scalars.last, last == space {
-                    // The space before a dash becomes part of it.
-                    scalars[scalars.count - 1] = dash
-                    ends[ends.count - 1] = Int32(next)
-                } else {
-                    emit(dash, offset, next)
+                switch Self.fold(scalar) {
+                case .drop:
+                    continue
+                case .space:
+                    // A space after a dash, or after another space, adds nothing.
+                    if let last = scalars.last, last == space || last == dash { continue }
+                    scalars.append(space)
+                    starts.append(Int32(truncatingIfNeeded: offset))
+                case .dash:
+                    if let last = scalars.last, last == dash { continue }
+                    if let last = scalars.last, last == space {
+                        // The space before a dash becomes part of it.
+                        scalars[scalars.count - 1] = dash
+                    } else {
+                        scalars.append(dash)
+                        starts.append(Int32(truncatingIfNeeded: offset))
+                    }
+                case .scalar(let value):
+                    scalars.append(value)
+                    starts.append(Int32(truncatingIfNeeded: offset))
+                case .expansion(let values):
+                    for value in values {
+                        scalars.append(value)
+                        starts.append(Int32(truncatingIfNeeded: offset))
+                    }
                 }
-            case .scalar(let value):
-                emit(value, offset, next)
-            case .expansion(let values):
-                for value in values { emit(value, offset, next) }
             }
         }
         self.scalars = scalars
         self.starts = starts
-        self.ends = ends
+        originalCount = source.count
     }
 
     /// Folds a quote: as ``init(_:)-(CodePointText)``, with the space at either
@@ -92,25 +95,9 @@ public struct FoldedText: Sendable {
     public var count: Int { scalars.count }
 
     /// The original code-point range that the folded range `range` stands for.
-    ///
-    /// An empty range maps to an empty range at the corresponding place.
     public func originalRange(of range: Range<Int>) -> Range<Int> {
-        guard !range.isEmpty else {
-            let at = range.lowerBound < starts.count ? Int(starts[range.lowerBound]) : Int(ends.last ?? 0)
-            return at..<at
-        }
-        return Int(starts[range.lowerBound])..<Int(ends[range.upperBound - 1])
-    }
-
-    /// The folded offset of the first folded scalar that stands for code
-    /// points at or after the original offset `offset`.
-    public func foldedOffset(ofOriginal offset: Int) -> Int {
-        var low = 0, high = ends.count
-        while low < high {
-            let middle = (low + high) / 2
-            if Int(ends[middle]) <= offset { low = middle + 1 } else { high = middle }
-        }
-        return low
+        func start(_ index: Int) -> Int { index < starts.count ? Int(starts[index]) : originalCount }
+        return start(range.lowerBound)..<start(range.upperBound)
     }
 
     private enum Folding {

@@ -76,6 +76,9 @@ public struct TextAnchorer: Sendable {
     static let shortestApproximate = 12
     /// The largest share of a quote that may be edited in an approximate match.
     static let maximumErrorRate = 0.3
+    /// Grams (or buckets) more frequent than this do not vote: they say
+    /// nothing about where a quote is, and would cost the most.
+    static let mostGramOccurrences = 256
 
     /// Folds and indexes a text version.
     public init(_ text: CodePointText) {
@@ -146,22 +149,34 @@ public struct TextAnchorer: Sendable {
         }
     }
 
+    /// The quote's surroundings, compiled once for every candidate.
     struct Context {
-        var prefix: [UInt32]
-        var suffix: [UInt32]
-        var expected: Int?
+        let prefix: [UInt32]
+        let suffix: [UInt32]
+        let expected: Int?
+        /// The prefix, and the suffix reversed (it is matched leftwards).
+        let prefixPattern: BitParallelPattern
+        let reversedSuffixPattern: BitParallelPattern
+
+        init(prefix: [UInt32], suffix: [UInt32], expected: Int?) {
+            self.prefix = prefix
+            self.suffix = suffix
+            self.expected = expected
+            prefixPattern = BitParallelPattern(prefix)
+            reversedSuffixPattern = BitParallelPattern(suffix.reversed())
+        }
     }
 
     private func score(_ range: Range<Int>, errors: Int, _ pattern: [UInt32], _ context: Context) -> Candidate {
         let text = folded.scalars
         var prefixAgreement: Double?
         if !context.prefix.isEmpty {
-            let distance = Self.contextDistance(context.prefix, in: text, before: range.lowerBound)
+            let distance = Self.contextDistance(context.prefixPattern, in: text, before: range.lowerBound)
             prefixAgreement = 1 - Double(distance) / Double(context.prefix.count)
         }
         var suffixAgreement: Double?
         if !context.suffix.isEmpty {
-            let distance = Self.contextDistance(context.suffix, in: text, after: range.upperBound)
+            let distance = Self.contextDistance(context.reversedSuffixPattern, in: text, after: range.upperBound)
             suffixAgreement = 1 - Double(distance) / Double(context.suffix.count)
         }
         var positionAgreement = 0.5
@@ -197,7 +212,7 @@ public struct TextAnchorer: Sendable {
         if !context.prefix.isEmpty {
             var before = [Int: Int]()
             let from = max(0, lowest - 2 * context.prefix.count)
-            BitParallelPattern(context.prefix).scan(text, from: from, to: highest, anchored: false) { at, errors in
+            context.prefixPattern.scan(text, from: from, to: highest, anchored: false) { at, errors in
                 before[at] = errors
             }
             for start in cost.keys { cost[start]!.context = before[start] ?? context.prefix.count }
@@ -213,7 +228,7 @@ public struct TextAnchorer: Sendable {
         if !context.suffix.isEmpty {
             var after = [Int: Int]()
             let to = min(text.count, latest + 2 * context.suffix.count)
-            BitParallelPattern(context.suffix.reversed()).scan(text, from: earliest, to: to, anchored: false, reverse: true) {
+            context.reversedSuffixPattern.scan(text, from: earliest, to: to, anchored: false, reverse: true) {
                 next, errors in after[next - 1] = errors
             }
             for end in cost.keys { cost[end]!.context = after[end] ?? context.suffix.count }
@@ -232,41 +247,46 @@ public struct TextAnchorer: Sendable {
         }?.key
     }
 
-    /// The fewest edits that turn `context` into some text ending at `end`.
-    static func contextDistance(_ context: [UInt32], in text: [UInt32], before end: Int) -> Int {
-        let from = max(0, end - 2 * context.count)
-        var distance = context.count
-        BitParallelPattern(context).scan(text, from: from, to: end, anchored: false) { _, errors in distance = errors }
+    /// The fewest edits that turn the compiled `context` into some text ending at `end`.
+    static func contextDistance(_ context: BitParallelPattern, in text: [UInt32], before end: Int) -> Int {
+        let from = max(0, end - 2 * context.length)
+        var distance = context.length
+        context.scan(text, from: from, to: end, anchored: false) { _, errors in distance = errors }
         return distance
     }
 
-    /// The fewest edits that turn `context` into some text starting at `start`.
-    static func contextDistance(_ context: [UInt32], in text: [UInt32], after start: Int) -> Int {
-        let to = min(text.count, start + 2 * context.count)
-        var distance = context.count
-        BitParallelPattern(context.reversed()).scan(text, from: start, to: to, anchored: false, reverse: true) {
-            _, errors in distance = errors
-        }
+    /// The fewest edits that turn a context into some text starting at
+    /// `start`, given the context compiled reversed.
+    static func contextDistance(_ reversedContext: BitParallelPattern, in text: [UInt32], after start: Int) -> Int {
+        let to = min(text.count, start + 2 * reversedContext.length)
+        var distance = reversedContext.length
+        reversedContext.scan(text, from: start, to: to, anchored: false, reverse: true) { _, errors in distance = errors }
         return distance
     }
 
     /// Every start of `pattern` in the folded text, in order.
     func exactOccurrences(of pattern: [UInt32]) -> [Int] {
         let text = folded.scalars
-        guard pattern.count >= GramIndex.gramLength else {
+        guard pattern.count >= GramIndex.gramLength + GramIndex.step - 1 else {
             return QuoteLocator.exactOccurrences(of: pattern, in: text)
         }
-        // Every occurrence holds the rarest gram of the pattern at its offset.
-        var rarest = (offset: 0, positions: index.positions(of: GramIndex.hash(pattern, at: 0)))
-        for offset in 1..<(pattern.count - GramIndex.gramLength + 1) {
+        // Only grams at even text offsets are indexed, so an occurrence that
+        // starts at an even offset holds its even-offset grams, one at an odd
+        // offset its odd-offset grams: the rarest gram of each kind finds them all.
+        var rarest: [(offset: Int, positions: ArraySlice<Int32>)?] = [nil, nil]
+        for offset in 0...(pattern.count - GramIndex.gramLength) {
             let positions = index.positions(of: GramIndex.hash(pattern, at: offset))
-            if positions.count < rarest.positions.count { rarest = (offset, positions) }
+            if rarest[offset % 2].map({ positions.count < $0.positions.count }) ?? true {
+                rarest[offset % 2] = (offset, positions)
+            }
         }
         var starts = [Int]()
-        for position in rarest.positions {
-            let start = Int(position) - rarest.offset
-            guard start >= 0, start + pattern.count <= text.count else { continue }
-            if text[start..<start + pattern.count].elementsEqual(pattern) { starts.append(start) }
+        for case let (offset, positions)? in rarest {
+            for position in positions {
+                let start = Int(position) - offset
+                guard start >= 0, start + pattern.count <= text.count else { continue }
+                if text[start..<start + pattern.count].elementsEqual(pattern) { starts.append(start) }
+            }
         }
         return starts.sorted()
     }
@@ -279,7 +299,7 @@ public struct TextAnchorer: Sendable {
         let maxErrors = Int(Self.maximumErrorRate * Double(m))
         guard m >= GramIndex.gramLength else { return [] }
         // A gram found all over the text says nothing about where the quote is.
-        let common = max(64, text.count / 4096)
+        let common = Self.mostGramOccurrences
         var diagonals = [Int]()
         for offset in 0...(m - GramIndex.gramLength) {
             let positions = index.positions(of: GramIndex.hash(pattern, at: offset))
@@ -338,36 +358,63 @@ public struct TextAnchorer: Sendable {
 
 /// The positions of every 8-gram of a folded text, bucketed by hash.
 ///
-/// Two flat arrays (bucket starts, positions), built in two passes: a 4 MB
-/// text takes a few tens of milliseconds and about 8 bytes per code point.
+/// Only the grams that start at even offsets are indexed: a passage of at
+/// least nine code points holds some of them wherever it starts, and the
+/// index costs half. Two flat arrays (bucket starts, positions), built in
+/// two passes over the text: a 4 MB text takes a few tens of milliseconds
+/// and about 5 bytes per code point.
 struct GramIndex: Sendable {
     static let gramLength = 8
+    /// Every `step`-th gram is indexed.
+    static let step = 2
     private let bits: Int
     /// `positions[bucketStarts[b] ..< bucketStarts[b + 1]]` are the grams of bucket `b`.
     private let bucketStarts: [Int32]
     private let positions: [Int32]
 
     init(_ text: [UInt32]) {
-        let grams = max(0, text.count - Self.gramLength + 1)
+        let offsets = max(0, text.count - Self.gramLength + 1)
+        let grams = (offsets + Self.step - 1) / Self.step
+        // About four grams a bucket: collisions only add candidates that are checked anyway.
         var bits = 10
-        while bits < 24 && (1 << bits) < grams { bits += 1 }
+        while bits < 20 && (1 << (bits + 2)) < grams { bits += 1 }
         self.bits = bits
-        var buckets = [UInt32](repeating: 0, count: grams)
-        var counts = [Int32](repeating: 0, count: (1 << bits) + 1)
-        Self.rollingHashes(text) { offset, hash in
-            let bucket = Self.bucket(hash, bits: bits)
-            buckets[offset] = UInt32(bucket)
-            counts[bucket + 1] += 1
-        }
-        for bucket in 0..<(1 << bits) { counts[bucket + 1] += counts[bucket] }
-        var fill = counts
+        var bucketOf = [UInt32](repeating: 0, count: grams)
+        var starts = [Int32](repeating: 0, count: (1 << bits) + 1)
         var positions = [Int32](repeating: 0, count: grams)
-        for offset in 0..<grams {
-            let bucket = Int(buckets[offset])
-            positions[Int(fill[bucket])] = Int32(offset)
-            fill[bucket] += 1
+        text.withUnsafeBufferPointer { text in
+            bucketOf.withUnsafeMutableBufferPointer { bucketOf in
+                starts.withUnsafeMutableBufferPointer { starts in
+                    positions.withUnsafeMutableBufferPointer { positions in
+                        guard grams > 0 else { return }
+                        var outgoing: UInt64 = 1
+                        for _ in 0..<Self.gramLength { outgoing = outgoing &* Self.base }
+                        var hash: UInt64 = 0
+                        for index in 0..<Self.gramLength { hash = hash &* Self.base &+ UInt64(text[index]) &+ 1 }
+                        for offset in 0..<offsets {
+                            if offset > 0 {
+                                hash = hash &* Self.base &+ UInt64(text[offset + Self.gramLength - 1]) &+ 1
+                                    &- outgoing &* (UInt64(text[offset - 1]) &+ 1)
+                            }
+                            guard offset % Self.step == 0 else { continue }
+                            let bucket = Self.bucket(hash, bits: bits)
+                            bucketOf[offset / Self.step] = UInt32(truncatingIfNeeded: bucket)
+                            starts[bucket + 1] &+= 1
+                        }
+                        for bucket in 0..<(starts.count - 1) { starts[bucket + 1] &+= starts[bucket] }
+                        // Fill each bucket, moving its start along, then move the starts back.
+                        for gram in 0..<grams {
+                            let bucket = Int(bucketOf[gram])
+                            positions[Int(starts[bucket])] = Int32(truncatingIfNeeded: gram * Self.step)
+                            starts[bucket] &+= 1
+                        }
+                        for bucket in stride(from: starts.count - 1, to: 0, by: -1) { starts[bucket] = starts[bucket - 1] }
+                        starts[0] = 0
+                    }
+                }
+            }
         }
-        bucketStarts = counts
+        bucketStarts = starts
         self.positions = positions
     }
 
@@ -385,20 +432,6 @@ struct GramIndex: Sendable {
         var hash: UInt64 = 0
         for index in offset..<offset + gramLength { hash = hash &* base &+ UInt64(scalars[index]) &+ 1 }
         return hash
-    }
-
-    /// Calls `body(offset, hash)` for every gram, in order, rolling the hash along.
-    private static func rollingHashes(_ scalars: [UInt32], _ body: (Int, UInt64) -> Void) {
-        guard scalars.count >= gramLength else { return }
-        var outgoing: UInt64 = 1
-        for _ in 0..<gramLength { outgoing = outgoing &* base }
-        var hash = Self.hash(scalars, at: 0)
-        body(0, hash)
-        for offset in 1...(scalars.count - gramLength) {
-            hash = hash &* base &+ UInt64(scalars[offset + gramLength - 1]) &+ 1
-                &- outgoing &* (UInt64(scalars[offset - 1]) &+ 1)
-            body(offset, hash)
-        }
     }
 
     private static func bucket(_ hash: UInt64, bits: Int) -> Int {
