@@ -54,12 +54,14 @@ public struct PageLocator: Codable, Hashable, Sendable, Comparable, CustomString
     /// `pp. 202-03` (an abbreviated end takes its missing leading digits from
     /// the start: `202-03` is 202–203, `1998-9` is 1998–1999), `page 7`,
     /// `xii`, `xii-xiv` (canonical roman numerals, any case, up to 3999),
-    /// `Location 1234-1240`, `Loc. 1234`, `location 1234`.
+    /// `Location 1234-1240`, `Loc. 1234`, `location 1234`, `Kindle Location 1234`.
     ///
     /// Returns nil for anything else, for page 0, and for a range that ends
     /// before it starts.
     public init?(parsing input: String) {
         var rest = Substring(input.lowercased()).trimmingWhitespace()
+        // Kindle exports say "Kindle Location 1234" or "Kindle loc. 1234".
+        if rest.hasPrefix("kindle ") { rest = rest.dropFirst("kindle ".count).trimmingWhitespace() }
         var kind: Kind? = nil
         // Longest words first, so "pp" is not read as "p" followed by "p".
         let locationWords = ["locations", "location", "loc"]
