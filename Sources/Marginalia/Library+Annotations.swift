@@ -371,7 +371,14 @@ extension Library {
             {
             case .unique(let found): position = found
             case .ambiguous(let candidates): throw MarginaliaError.quoteAmbiguous(quote: quote, positions: candidates)
-            case .notFound(let closest): throw MarginaliaError.quoteNotFound(quote: quote, closest: closest?.text)
+            case .notFound(let closest):
+                // Copied with other quotation marks, dashes or line breaks than the text has?
+                let folded = TextAnchorer(text).anchor(
+                    TextQuoteSelector(exact: quote, prefix: TextNormalizer.normalize(prefix), suffix: TextNormalizer.normalize(suffix)))
+                guard folded.status == .exact, let found = folded.position else {
+                    throw MarginaliaError.quoteNotFound(quote: quote, closest: closest?.text)
+                }
+                position = found
             }
         }
         return AnnotationTarget(

@@ -140,6 +140,15 @@ struct EditionTests {
             from: Self.first.startIndex, to: Self.first.range(of: "lit the lamp")!.lowerBound))
     }
 
+    @Test("a quote typed with straight quotes and a hyphen finds the text's curly quotes and dash")
+    func typographicQuote() throws {
+        let test = try TestLibrary()
+        _ = try test.library.addDocument(text: "He said \u{201C}not yet\u{201D}\u{2014}and\nleft.", DocumentDraft(title: "T", slug: "t"))
+        let annotation = try test.library.annotate(AnnotationDraft(document: "t", anchor: .quote(exact: "\"not yet\" - and left")))
+        #expect(annotation.quoteExact == "\u{201C}not yet\u{201D}\u{2014}and\nleft")
+        #expect(annotation.positionStart == 8)
+    }
+
     @Test("list --doc orders by position in the current edition, then page; --page filters by overlap")
     func orderAndPages() throws {
         let test = try TestLibrary()
