@@ -112,11 +112,7 @@ extension Library {
         let replyTo = try draft.replyTo.map { try Self.resolve($0, as: .annotation, in: db) }
         var text: CodePointText?
         if let hash = document.currentText, draft.anchor != .none {
-            if texts[hash] == nil {
-                guard let content = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
-                else { throw MarginaliaError.corrupt("the text \(hash.prefix(12)) of document \(documentID) is missing") }
-                texts[hash] = CodePointText(content)
-            }
+            if texts[hash] == nil { texts[hash] = try Self.codePointText(hash, in: db) }
             text = texts[hash]
         }
         let target = try Self.target(for: draft.anchor, page: page, document: document, text: text)
@@ -302,6 +298,7 @@ extension Library {
         var annotation = annotation
         annotation.tags = try tags(of: annotation.id, in: db)
         annotation.inConflict = try isInConflict(annotation.id, in: db)
+        annotation.anchors = try recordedAnchors(of: annotation.id, in: db)
         return annotation
     }
 
@@ -384,7 +381,14 @@ extension Library {
             {
             case .unique(let found): position = found
             case .ambiguous(let candidates): throw MarginaliaError.quoteAmbiguous(quote: quote, positions: candidates)
-            case .notFound(let closest): throw MarginaliaError.quoteNotFound(quote: quote, closest: closest?.text)
+            case .notFound(let closest):
+                // Copied with other quotation marks, dashes or line breaks than the text has?
+                let folded = TextAnchorer(text).anchor(
+                    TextQuoteSelector(exact: quote, prefix: TextNormalizer.normalize(prefix), suffix: TextNormalizer.normalize(suffix)))
+                guard folded.status == .exact, let found = folded.position else {
+                    throw MarginaliaError.quoteNotFound(quote: quote, closest: closest?.text)
+                }
+                position = found
             }
         }
         return AnnotationTarget(

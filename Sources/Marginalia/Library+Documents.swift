@@ -27,49 +27,19 @@ public struct DocumentDraft: Sendable {
     }
 }
 
-/// The formats `addDocument(fileAt:)` reads.
-public enum DocumentFormat: String, CaseIterable, Sendable {
-    case text = "txt"
-    case markdown = "md"
-
-    init?(path: String) {
-        let ext = (path as NSString).pathExtension.lowercased()
-        switch ext {
-        case "txt", "text": self = .text
-        case "md", "markdown": self = .markdown
-        default: return nil
-        }
-    }
-}
-
 extension Library {
-    /// Adds a document with the text of a `.txt` or `.md` file.
+    /// Adds a document with the text of a file: `.txt`, `.md`, `.html`,
+    /// `.xhtml`, `.epub` or `.pdf` (see ``DocumentReader``).
     ///
     /// The text is normalized (UTF-8, NFC, `\n`) and stored once under its
     /// SHA-256, so the same file gives the same text hash in every library.
-    /// Without a title, a Markdown file's first heading or the file name is used.
+    /// Without a title: the page's or book's own title, a Markdown file's
+    /// first heading, or the file name.
     public func addDocument(fileAt path: String, _ draft: DocumentDraft = DocumentDraft()) throws -> Document {
-        guard let format = DocumentFormat(path: path) else {
-            let ext = (path as NSString).pathExtension
-            throw MarginaliaError.invalidInput(
-                "\(path): cannot read \(ext.isEmpty ? "a file without extension" : ".\(ext) files") yet; "
-                    + "Marginalia reads .txt and .md (or add a paper book with --no-text)")
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw MarginaliaError.unreadableFile(path: path, reason: LibraryDatabase.reason(error))
-        }
-        let text: String
-        do {
-            text = try TextNormalizer.normalize(data: data)
-        } catch {
-            throw MarginaliaError.badText(source: path, problem: error)
-        }
+        let (text, format, title) = try DocumentReader.read(path)
         var draft = draft
         if draft.title?.isEmpty ?? true {
-            draft.title = Self.defaultTitle(text: text, format: format, path: path)
+            draft.title = title ?? Self.defaultTitle(text: text, format: format, path: path)
         }
         return try addDocument(text: text, draft)
     }

@@ -30,7 +30,7 @@ extension Annotation {
         }
         if let positionStart, let positionEnd { target["position"] = ["start": .int(positionStart), "end": .int(positionEnd)] }
         if let page { target["page"] = .string(page) }
-        return [
+        var fields: [String: JSONValue] = [
             "id": .string(id), "type": "annotation", "target": .object(target),
             "note": JSONValue(body), "tags": .array(tags.map(JSONValue.string)),
             "motivation": .string(motivation.rawValue), "color": JSONValue(color),
@@ -38,6 +38,35 @@ extension Annotation {
             "author": author(createdBy, readers),
             "created": .string(createdHlc.description), "updated": .string(updatedHlc.description),
             "deleted": .bool(deleted), "conflict": .bool(inConflict),
+            "quote": JSONValue(quoteExact),
+        ]
+        if let anchor { fields["anchor"] = anchor.outputJSON }
+        return .object(fields)
+    }
+}
+
+extension Anchor {
+    /// `{"status", "start", "end", "score"}`: offsets in code points of the
+    /// current text version (null for an orphan), the score in thousandths
+    /// (0 to 1000; JSON values here are integers, so the state hash never
+    /// depends on how a fraction prints).
+    public var outputJSON: JSONValue {
+        [
+            "status": .string(status.rawValue), "start": JSONValue(position?.start), "end": JSONValue(position?.end),
+            "score": .int(score),
+        ]
+    }
+}
+
+extension EditionReport {
+    public func jsonValue(readers: [String: String]) -> JSONValue {
+        [
+            "document": .string(document.id), "text": .string(textHash), "dryRun": .bool(dryRun),
+            "exact": .int(count(.exact)), "fuzzy": .int(count(.fuzzy)), "orphan": .int(count(.orphan)),
+            "annotations": .array(results.map { result in
+                ["id": .string(result.annotation.id), "quote": JSONValue(result.annotation.quoteExact),
+                 "anchor": result.anchor.outputJSON]
+            }),
         ]
     }
 }

@@ -42,21 +42,31 @@ public struct ItemFilter: Sendable {
     /// Items created or changed at or after this time.
     public var since: Date?
     public var kind: EntityKind?
+    /// Only annotations whose page locator overlaps this one (same scheme).
+    public var page: PageLocator?
+    /// Only annotations that could not be placed in their document's current text.
+    public var orphans: Bool
     public var includeDeleted: Bool
     public var limit: Int?
 
     public init(
         document: String? = nil, tag: String? = nil, author: String? = nil, since: Date? = nil,
-        kind: EntityKind? = nil, includeDeleted: Bool = false, limit: Int? = nil
+        kind: EntityKind? = nil, page: PageLocator? = nil, orphans: Bool = false, includeDeleted: Bool = false,
+        limit: Int? = nil
     ) {
         self.document = document
         self.tag = tag
         self.author = author
         self.since = since
         self.kind = kind
+        self.page = page
+        self.orphans = orphans
         self.includeDeleted = includeDeleted
         self.limit = limit
     }
+
+    /// Whether the filter can only match annotations.
+    var annotationsOnly: Bool { kind == .annotation || page != nil || orphans }
 }
 
 /// One search result.
@@ -111,7 +121,8 @@ public struct CheckReport: Sendable, Hashable {
 
 extension Library {
     /// Annotations and notes that pass `filter`: in document order when
-    /// filtered by document, else newest first.
+    /// filtered by document (by position in the current text, then by page),
+    /// else newest first. Each annotation carries its ``Annotation/anchor``.
     public func items(_ filter: ItemFilter = ItemFilter()) throws -> [Item] {
         try read { db in
             let documentID = try filter.document.map { try Self.resolve($0, as: .document, in: db) }
@@ -139,18 +150,24 @@ extension Library {
                 }
                 return ("WHERE " + clauses.joined(separator: " AND "), arguments)
             }
+            // Orders and filters that depend on anchors are applied here, after the query.
+            let sortsHere = documentID != nil || filter.page != nil || filter.orphans
             let limit = filter.limit.map { " LIMIT \($0)" } ?? ""
             var items: [Item] = []
             if filter.kind != .note {
-                let order = documentID != nil
-                    ? "ORDER BY position_start IS NULL, position_start, page_order IS NULL, page_order, created_hlc"
-                    : "ORDER BY created_hlc DESC"
                 let (clause, arguments) = conditions("annotations")
-                let annotations = try Annotation.fetchAll(
-                    db, sql: "SELECT * FROM annotations \(clause) \(order)\(limit)", arguments: arguments)
-                items += try annotations.map { .annotation(try Self.completed($0, in: db)) }
+                let rows = try Annotation.fetchAll(
+                    db, sql: "SELECT * FROM annotations \(clause) ORDER BY created_hlc DESC\(sortsHere ? "" : limit)",
+                    arguments: arguments)
+                var annotations = try Self.placed(try rows.map { try Self.completed($0, in: db) }, in: db)
+                if let page = filter.page {
+                    annotations = annotations.filter { $0.page.flatMap(PageLocator.init(parsing:))?.overlaps(page) ?? false }
+                }
+                if filter.orphans { annotations = annotations.filter { $0.anchor?.status == .orphan } }
+                if documentID != nil { annotations.sort { Self.textOrder($0, $0.anchor, $1, $1.anchor) } }
+                items += annotations.map(Item.annotation)
             }
-            if filter.kind != .annotation {
+            if !filter.annotationsOnly && filter.kind != .annotation {
                 let (clause, arguments) = conditions("notes")
                 let notes = try Note.fetchAll(
                     db, sql: "SELECT * FROM notes \(clause) ORDER BY created_hlc DESC\(limit)", arguments: arguments)
@@ -175,7 +192,7 @@ extension Library {
         try read { db in
             let (id, kind) = try Self.resolve(reference, in: db)
             switch kind {
-            case .annotation: return .annotation(try Self.annotation(id, in: db))
+            case .annotation: return .annotation(try Self.placed([Self.annotation(id, in: db)], in: db)[0])
             case .note: return .note(try Self.note(id, in: db))
             case .document:
                 throw MarginaliaError.wrongKind(reference: reference, expected: "annotation or note", actual: "document")

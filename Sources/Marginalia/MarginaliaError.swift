@@ -17,6 +17,7 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
     case unreadableFile(path: String, reason: String)
     case unwritableFile(path: String, reason: String)
     case badText(source: String, problem: TextInputError)
+    case badDocument(path: String, problem: DocumentProblem)
     case quoteNotFound(quote: String, closest: String?)
     case quoteAmbiguous(quote: String, positions: [TextPositionSelector])
     case rangeOutOfText(start: Int, end: Int, length: Int)
@@ -62,6 +63,8 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
             return "cannot write \(path): \(reason); nothing was changed"
         case .badText(let source, let problem):
             return "\(source): \(problem)"
+        case .badDocument(let path, let problem):
+            return "\(path): \(problem)"
         case .quoteNotFound(let quote, let closest):
             return "the quote \"\(Self.clip(quote))\" is not in the text"
                 + (closest.map { "; the closest passage is \"\(Self.clip($0))\"" } ?? "; check it against `marginalia doc show`")

@@ -34,6 +34,7 @@ struct Render {
             parts.append(Terminal.style(Self.oneLine(documentTitles[a.documentId] ?? a.documentId, limit: 24), .dim))
             if let page = a.page { parts.append(page) }
             if let quote = a.quoteExact { parts.append("\"" + Self.oneLine(quote, limit: 50) + "\"") }
+            if let status = a.anchor?.status, status != .exact { parts.append(Terminal.style("(\(status.rawValue))", .warning)) }
             if let body = a.body { parts.append("— " + Self.oneLine(body, limit: 50)) }
             parts += a.tags.map { "#" + $0 }
             if a.visibility == .private { parts.append("(private)") }
@@ -60,7 +61,11 @@ struct Render {
         case .annotation(let a):
             field("annotation", a.id)
             field("document", "\(documentTitles[a.documentId] ?? "?") (\(Self.shortID(a.documentId)))")
-            if let start = a.positionStart, let end = a.positionEnd { field("position", "\(start):\(end)") }
+            if let anchor = a.anchor {
+                let place = anchor.position.map { "\($0.start):\($0.end) in the current text, " } ?? ""
+                field("anchor", "\(place)\(anchor.status.rawValue) (score \(anchor.score)/1000)")
+            }
+            if let start = a.positionStart, let end = a.positionEnd { field("made at", "\(start):\(end) of text \((a.textHash ?? "").prefix(12))") }
             field("page", a.page)
             if let quote = a.quoteExact {
                 let context = (a.quotePrefix ?? "") + Terminal.style(quote, .highlight) + (a.quoteSuffix ?? "")
@@ -143,6 +148,9 @@ struct Render {
             switch (field, value) {
             case ("deleted", .bool(true)): summary = "deleted"
             case ("deleted", .bool(false)): summary = "restored"
+            case (_, _) where field.hasPrefix("anchor:"):
+                let place = value["start"]?.intValue.map { start in " at \(start):\(value["end"]?.intValue ?? start)" } ?? ""
+                summary = "re-anchored in text \(field.dropFirst("anchor:".count).prefix(8)): \(value["status"]?.stringValue ?? "?")\(place)"
             default: summary = "set \(field) to \(oneLine(value.stringValue ?? value.canonicalJSON, limit: 50))"
             }
         case .write(let field, let value, _):
@@ -167,47 +175,77 @@ struct Render {
         return parts.filter { !$0.isEmpty }.joined(separator: "  ")
     }
 
-    /// The text with every live annotation marked, then the notes by number.
+    /// The text with every live annotation placed in it marked and numbered;
+    /// after each paragraph, the notes of the passages that end in it; at the
+    /// end, the orphans (annotations not found in this edition).
     static func markedText(_ text: String, annotations: [Annotation]) -> [String] {
-        let anchored = annotations.filter { $0.positionStart != nil && $0.positionEnd != nil && !$0.deleted }
-            .sorted { ($0.positionStart!, $0.positionEnd!) < ($1.positionStart!, $1.positionEnd!) }
+        let live = annotations.filter { !$0.deleted }
+        let anchored = live.filter { $0.anchor?.position != nil }
+            .sorted { ($0.anchor!.position!.start, $0.anchor!.position!.end) < ($1.anchor!.position!.start, $1.anchor!.position!.end) }
         var opens: [Int: [Int]] = [:]
         var closes: [Int: [Int]] = [:]
         for (index, annotation) in anchored.enumerated() {
-            opens[annotation.positionStart!, default: []].append(index + 1)
-            closes[annotation.positionEnd!, default: []].append(index + 1)
+            opens[annotation.anchor!.position!.start, default: []].append(index + 1)
+            closes[annotation.anchor!.position!.end, default: []].append(index + 1)
         }
-        var out = ""
+        var lines: [String] = []
+        var paragraph = ""
+        var notes: [Int] = []
         var depth = 0
         let scalars = Array(text.unicodeScalars)
         func mark(_ s: String) -> String { Terminal.colors ? "" : s }
+        func endParagraph() {
+            lines += paragraph.components(separatedBy: "\n")
+            for number in notes { lines.append("    " + noteLine(number, anchored[number - 1])) }
+            paragraph = ""
+            notes = []
+        }
         for offset in 0...scalars.count {
             if let ending = closes[offset] {
                 for number in ending {
                     depth -= 1
-                    out += mark("]") + Terminal.style(superscript(number), .accent)
+                    paragraph += mark("]") + Terminal.style(superscript(number), .accent)
+                    notes.append(number)
                 }
-                if Terminal.colors && depth == 0 { out += "\u{1B}[0m" }
+                if Terminal.colors && depth == 0 { paragraph += "\u{1B}[0m" }
             }
             if let starting = opens[offset] {
                 for _ in starting {
                     depth += 1
-                    out += mark("[")
+                    paragraph += mark("[")
                 }
-                if Terminal.colors { out += "\u{1B}[30;43m" }
+                if Terminal.colors { paragraph += "\u{1B}[30;43m" }
             }
-            if offset < scalars.count { out.unicodeScalars.append(scalars[offset]) }
+            guard offset < scalars.count else { break }
+            // A blank line ends a paragraph (unless a highlight runs across it).
+            if scalars[offset] == "\n", offset + 1 < scalars.count, scalars[offset + 1] == "\n", depth == 0, !notes.isEmpty {
+                // The notes take the place of this line end; the next one leaves a blank line.
+                endParagraph()
+                continue
+            }
+            paragraph.unicodeScalars.append(scalars[offset])
         }
-        var lines = out.components(separatedBy: "\n")
-        if !anchored.isEmpty { lines.append("") }
-        for (index, annotation) in anchored.enumerated() {
-            var line = "\(superscript(index + 1)) \(shortID(annotation.id))"
-            if let page = annotation.page { line += "  \(page)" }
-            if let body = annotation.body { line += "  " + body }
-            if !annotation.tags.isEmpty { line += "  " + annotation.tags.map { "#" + $0 }.joined(separator: " ") }
-            lines.append(line)
+        endParagraph()
+        let orphans = live.filter { $0.anchor?.status == .orphan }
+        if !orphans.isEmpty {
+            lines.append("")
+            lines.append(Terminal.style("Not found in this edition (orphans; `marginalia annotate --move ID --quote TEXT` places one):", .warning))
+            for annotation in orphans {
+                var line = "  \(shortID(annotation.id))  \"\(oneLine(annotation.quoteExact ?? "", limit: 70))\""
+                if let body = annotation.body { line += "  — " + oneLine(body, limit: 60) }
+                lines.append(line)
+            }
         }
         return lines
+    }
+
+    private static func noteLine(_ number: Int, _ annotation: Annotation) -> String {
+        var line = "\(superscript(number)) \(shortID(annotation.id))"
+        if annotation.anchor?.status == .fuzzy { line += "  (approximate)" }
+        if let page = annotation.page { line += "  \(page)" }
+        if let body = annotation.body { line += "  " + body }
+        if !annotation.tags.isEmpty { line += "  " + annotation.tags.map { "#" + $0 }.joined(separator: " ") }
+        return line
     }
 
     static func superscript(_ number: Int) -> String {

@@ -31,6 +31,7 @@ struct PageLocatorTests {
             ("Loc. 1234", .location, 1234, 1234, "loc. 1234"),
             ("location 1234", .location, 1234, 1234, "loc. 1234"),
             ("Locations 1234–40", .location, 1234, 1240, "loc. 1234-1240"),
+            ("Kindle Location 1234-1240", .location, 1234, 1240, "loc. 1234-1240"),
           ] as [(String, PageLocator.Kind, Int, Int, String)])
     func parses(input: String, kind: PageLocator.Kind, start: Int, end: Int, canonical: String) throws {
         let locator = try #require(PageLocator(parsing: input))
@@ -67,6 +68,16 @@ struct PageLocatorTests {
                 #expect((PageLocator.romanValue(Substring(string)) != nil) == canonical.contains(string), "\(string)")
             }
         }
+    }
+
+    @Test("overlap: a shared page of the same scheme")
+    func overlaps() {
+        let spread = PageLocator(parsing: "pp. 202-03")!
+        #expect(spread.overlaps(PageLocator(parsing: "203")!))
+        #expect(spread.overlaps(PageLocator(parsing: "200-202")!))
+        #expect(!spread.overlaps(PageLocator(parsing: "204")!))
+        #expect(!spread.overlaps(PageLocator(parsing: "loc. 202")!))
+        #expect(!PageLocator(parsing: "ccii")!.overlaps(PageLocator(parsing: "202")!))
     }
 
     @Test("front matter, then pages, then locations")

@@ -54,12 +54,14 @@ public struct PageLocator: Codable, Hashable, Sendable, Comparable, CustomString
     /// `pp. 202-03` (an abbreviated end takes its missing leading digits from
     /// the start: `202-03` is 202–203, `1998-9` is 1998–1999), `page 7`,
     /// `xii`, `xii-xiv` (canonical roman numerals, any case, up to 3999),
-    /// `Location 1234-1240`, `Loc. 1234`, `location 1234`.
+    /// `Location 1234-1240`, `Loc. 1234`, `location 1234`, `Kindle Location 1234`.
     ///
     /// Returns nil for anything else, for page 0, and for a range that ends
     /// before it starts.
     public init?(parsing input: String) {
         var rest = Substring(input.lowercased()).trimmingWhitespace()
+        // Kindle exports say "Kindle Location 1234" or "Kindle loc. 1234".
+        if rest.hasPrefix("kindle ") { rest = rest.dropFirst("kindle ".count).trimmingWhitespace() }
         var kind: Kind? = nil
         // Longest words first, so "pp" is not read as "p" followed by "p".
         let locationWords = ["locations", "location", "loc"]
@@ -135,6 +137,12 @@ public struct PageLocator: Codable, Hashable, Sendable, Comparable, CustomString
         case .location: return "loc. \(number)"
         case .roman, .arabic: return start == end ? "p. \(number)" : "pp. \(number)"
         }
+    }
+
+    /// Whether the two share a page (or location) of the same scheme:
+    /// `pp. 202-203` overlaps `p. 203`, but not `p. 204` or `loc. 202`.
+    public func overlaps(_ other: PageLocator) -> Bool {
+        kind == other.kind && start <= other.end && other.start <= end
     }
 
     /// Roman pages, then arabic pages, then locations; within a scheme by

@@ -118,6 +118,12 @@ public struct Annotation: LibraryRecord {
     /// Whether it needs a reader's decision (`marginalia conflicts`); filled
     /// when read through ``Library``.
     public var inConflict = false
+    /// Where `doc update` re-anchored it, by text version (from the log);
+    /// filled when read through ``Library``.
+    public var anchors: [String: Anchor] = [:]
+    /// Where it stands in its document's current text version; nil for a
+    /// page-only annotation or a paper book. Filled by ``Library``'s reads.
+    public var anchor: Anchor?
 
     public init(row: Row) throws {
         id = row["id"]

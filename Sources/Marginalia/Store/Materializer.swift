@@ -84,6 +84,7 @@ enum Materializer {
             guard let annotation = Projection.annotation(state) else { return nil }
             try annotation.insert(db, onConflict: .replace)
             try replaceTags(of: id, with: annotation.tags, isNew: isNew, in: db)
+            try replaceAnchors(of: id, with: annotation.anchors, isNew: isNew, in: db)
             search = SearchEntry(
                 quote: annotation.quoteExact ?? "", body: annotation.body ?? "",
                 tags: annotation.tags.joined(separator: " "), isLive: !annotation.deleted)
@@ -113,7 +114,7 @@ enum Materializer {
 
     /// Throws the view away and folds every entity of the log again.
     static func rebuild(in db: Database, progress: Progress) throws {
-        for table in ["entities", "documents", "annotations", "notes", "tags", "conflicts", "search_index"] {
+        for table in ["entities", "documents", "annotations", "anchors", "notes", "tags", "conflicts", "search_index"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
         try db.execute(sql: "UPDATE state_digest SET digest = zeroblob(32)")
@@ -160,11 +161,21 @@ enum Materializer {
         }
     }
 
+    private static func replaceAnchors(of id: String, with anchors: [String: Anchor], isNew: Bool, in db: Database) throws {
+        if !isNew { try db.cachedStatement(sql: "DELETE FROM anchors WHERE annotation_id = ?").execute(arguments: [id]) }
+        for (textHash, anchor) in anchors {
+            try db.cachedStatement(
+                sql: "INSERT INTO anchors (annotation_id, text_hash, status, position_start, position_end, score) VALUES (?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [id, textHash, anchor.status.rawValue, anchor.position?.start, anchor.position?.end, anchor.score])
+        }
+    }
+
     private static func remove(id: String, kind: EntityKind, rowid: Int64, in db: Database) throws {
         try db.execute(sql: "DELETE FROM entities WHERE rowid = ?", arguments: [rowid])
         try db.execute(sql: "DELETE FROM search_index WHERE rowid = ?", arguments: [rowid])
         try db.execute(sql: "DELETE FROM tags WHERE entity_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM conflicts WHERE entity_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM anchors WHERE annotation_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM \(kind.tableName) WHERE id = ?", arguments: [id])
     }
 }

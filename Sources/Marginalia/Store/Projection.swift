@@ -16,6 +16,9 @@ enum Field {
     static let motivation = "motivation"
     static let color = "color"
     static let replyTo = "replyTo"
+    /// `anchor:<text hash>`: where `doc update` re-anchored an annotation in that text version.
+    static func anchor(_ textHash: String) -> String { "anchor:\(textHash)" }
+    static let anchorPrefix = "anchor:"
 }
 
 /// Turns merged entity states into the rows of the queried tables.
@@ -63,6 +66,11 @@ enum Projection {
             deleted: state.isDeleted,
             tags: state.set(Field.tags).compactMap(\.stringValue))
         annotation.inConflict = state.isInConflict
+        for (field, register) in state.registers where field.hasPrefix(Field.anchorPrefix) {
+            if let anchor = Anchor(json: register.value) {
+                annotation.anchors[String(field.dropFirst(Field.anchorPrefix.count))] = anchor
+            }
+        }
         return annotation
     }
 
@@ -141,5 +149,26 @@ extension PageLocator {
     var sortKey: Int {
         let scheme = Kind.allCases.firstIndex(of: kind) ?? 0
         return scheme << 60 | min(start, 1 << 30 - 1) << 30 | min(end, 1 << 30 - 1)
+    }
+}
+
+extension Anchor {
+    /// The form stored in an `anchor:<text hash>` register.
+    var jsonValue: JSONValue {
+        var fields: [String: JSONValue] = ["status": .string(status.rawValue), "score": .int(score)]
+        if let position { fields["start"] = .int(position.start); fields["end"] = .int(position.end) }
+        return .object(fields)
+    }
+
+    init?(json: JSONValue) {
+        guard let status = json["status"]?.stringValue.flatMap(Status.init(rawValue:)),
+            let score = json["score"]?.intValue
+        else { return nil }
+        var position: TextPositionSelector?
+        if let start = json["start"]?.intValue, let end = json["end"]?.intValue {
+            position = TextPositionSelector(start: start, end: end)
+        }
+        guard (status == .orphan) == (position == nil) else { return nil }
+        self.init(status: status, position: position, score: score)
     }
 }

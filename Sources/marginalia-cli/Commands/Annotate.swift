@@ -29,17 +29,25 @@ extension MarginaliaCommand {
                 than once), by code-point offsets (--at START:END), or by printed page (--page). \
                 Annotations are shared unless --private. Prints the new id.
 
+                With --move ID instead of a document, places an existing annotation (an orphan \
+                after `doc update`, say) on a passage of its document's current text, keeping \
+                its note and tags.
+
                 Examples:
                   marginalia annotate essay --quote "a room of one's own" --note "the thesis" --tag thesis
                   marginalia annotate essay --at 120:164
                   marginalia annotate middlemarch --page "p. 202-03" --note "Dorothea's choice"
                   echo "a longer note" | marginalia annotate essay --quote "money" --note -
+                  marginalia annotate --move 3f2a --quote "the passage as it now reads"
                 """)
 
         @OptionGroup var options: LibraryOptions
 
         @Argument(help: "The document: id, unique id prefix, slug or exact title.")
-        var document: String
+        var document: String?
+
+        @Option(name: .customLong("move"), help: ArgumentHelp("Re-place this annotation instead of making one.", valueName: "id"))
+        var move: String?
 
         @Option(help: "The exact text of the passage.")
         var quote: String?
@@ -71,6 +79,15 @@ extension MarginaliaCommand {
         var color: String?
 
         func validate() throws {
+            if move != nil {
+                if document != nil { throw ValidationError("--move ID takes no document: the annotation keeps its own") }
+                if quote == nil && at == nil { throw ValidationError("--move needs the new passage: --quote TEXT or --at START:END") }
+                if page != nil || note != nil || !tags.isEmpty || replyTo != nil || color != nil || visibility.isPrivate || visibility.isShared {
+                    throw ValidationError("--move only re-places the passage; change the note with `marginalia edit`, tags with `marginalia tag`")
+                }
+            } else if document == nil {
+                throw ValidationError("say which document to annotate, or --move ID")
+            }
             if quote != nil && at != nil { throw ValidationError("give --quote or --at, not both") }
             if quote == nil && (prefix != nil || suffix != nil) { throw ValidationError("--prefix and --suffix go with --quote") }
             if let at, Self.parseRange(at) == nil {
@@ -96,8 +113,14 @@ extension MarginaliaCommand {
             } else {
                 anchor = .none
             }
+            if let move {
+                let moved = try options.open().move(move, to: anchor)
+                Terminal.info("moved to \(moved.positionStart ?? 0):\(moved.positionEnd ?? 0)")
+                Terminal.print(moved.id)
+                return
+            }
             let draft = AnnotationDraft(
-                document: document, anchor: anchor, page: page, note: try note.map(readArgument), tags: tags,
+                document: document!, anchor: anchor, page: page, note: try note.map(readArgument), tags: tags,
                 visibility: visibility.visibility(default: .shared), replyTo: replyTo, color: color)
             let annotation = try options.writing { try $0.annotate(draft) }
             Terminal.print(annotation.id)

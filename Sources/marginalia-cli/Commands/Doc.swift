@@ -6,8 +6,8 @@ extension MarginaliaCommand {
     struct Doc: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "doc",
-            abstract: "Add, list and show documents.",
-            subcommands: [Add.self, List.self, Show.self])
+            abstract: "Add, list, show and update documents.",
+            subcommands: [Add.self, List.self, Show.self, Update.self])
     }
 }
 
@@ -15,25 +15,28 @@ extension MarginaliaCommand.Doc {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
-            abstract: "Add a document from a .txt or .md file, or a paper book with --no-text.",
+            abstract: "Add a document from a text, Markdown, HTML, EPUB or PDF file, or a paper book with --no-text.",
             discussion: """
+                Reads .txt, .md, .html/.xhtml (paragraphs kept, scripts and styles dropped), .epub \
+                (chapters in reading order) and .pdf (through pdftotext, from Debian's poppler-utils). \
                 The text is normalized (UTF-8, NFC, \\n line ends) and identified by its SHA-256, \
                 so the same file gives the same text in every reader's library. Prints the new id.
 
                 Examples:
                   marginalia doc add essay.md --author "Virginia Woolf" --url https://example.org/essay
+                  marginalia doc add novel.epub --id novel
                   marginalia doc add --no-text --title "Middlemarch" --author "George Eliot" --isbn 9780141439549 --id middlemarch
                 """)
 
         @OptionGroup var options: LibraryOptions
 
-        @Argument(help: "A .txt or .md file.", completion: .file(extensions: ["txt", "md", "markdown"]))
+        @Argument(help: "A .txt, .md, .html, .xhtml, .epub or .pdf file.", completion: .file(extensions: DocumentFormat.extensions))
         var file: String?
 
         @Flag(help: "Add a work whose text you do not have (a paper book); annotate it by page.")
         var noText = false
 
-        @Option(help: "The title (default: the Markdown file's first heading, or the file name).")
+        @Option(help: "The title (default: the page's or book's title, a Markdown file's first heading, or the file name).")
         var title: String?
 
         @Option(name: .customLong("author"), help: "An author; repeat for several.")
@@ -107,7 +110,8 @@ extension MarginaliaCommand.Doc {
             abstract: "Show a document: its details, and its text with the annotations marked.",
             discussion: """
                 Highlights are coloured on a terminal and [bracketed] otherwise; each is numbered, \
-                with its note listed after the text.
+                and its note follows the paragraph it marks. Annotations that could not be placed \
+                in the current edition (orphans) are listed at the end.
 
                 Example: marginalia doc show middlemarch
                 """)
@@ -147,6 +151,58 @@ extension MarginaliaCommand.Doc {
                 let render = try Render(library: library)
                 Terminal.print("(a paper book: \(annotations.count) annotation\(annotations.count == 1 ? "" : "s"))")
                 for annotation in annotations { Terminal.print(render.line(.annotation(annotation))) }
+            }
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "update",
+            abstract: "Add a new edition of a document's text and re-anchor its annotations into it.",
+            discussion: """
+                Every annotation is looked for in the new text by its quote: exactly (repeated \
+                passages told apart by the text around them and their place), then approximately, \
+                where line breaks, quotation marks and dashes do not count as changes. One that \
+                cannot be placed with confidence becomes an orphan: kept with its quote and note, \
+                shown by `marginalia list --orphans`, and placed by hand with `annotate --move`. \
+                The results are recorded, so every replica shows the same anchors.
+
+                Examples:
+                  marginalia doc update essay essay-2nd-edition.md
+                  marginalia doc update novel novel-revised.epub --dry-run --json
+                """)
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The document: id, unique id prefix, slug or exact title.")
+        var document: String
+
+        @Argument(help: "The new edition: a .txt, .md, .html, .xhtml, .epub or .pdf file.", completion: .file(extensions: DocumentFormat.extensions))
+        var file: String
+
+        @Flag(help: "Report where the annotations would land, and change nothing.")
+        var dryRun = false
+
+        func run() throws {
+            let library = try options.open()
+            let report = try library.updateDocument(document, fileAt: file, dryRun: dryRun)
+            if output.json {
+                Terminal.print(report.jsonValue(readers: try library.readerNames()).prettyJSON)
+                return
+            }
+            let verb = report.dryRun ? "would land" : "landed"
+            Terminal.print(
+                "\(report.results.count) annotation\(report.results.count == 1 ? "" : "s") \(verb): "
+                    + "\(report.count(.exact)) exactly, \(report.count(.fuzzy)) approximately, \(report.count(.orphan)) not at all (orphans)")
+            for result in report.results where result.anchor.status != .exact {
+                let quote = Render.oneLine(result.annotation.quoteExact ?? "", limit: 60)
+                Terminal.print("  \(Terminal.style(Render.shortID(result.annotation.id), .accent))  \(result.anchor.status.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \"\(quote)\"")
+            }
+            if report.dryRun {
+                Terminal.info("dry run: nothing was changed")
+            } else if report.count(.orphan) > 0 {
+                Terminal.info("`marginalia list --orphans --doc \(Render.shortID(report.document.id))` lists the orphans; `marginalia annotate --move ID --quote TEXT` places one")
             }
         }
     }

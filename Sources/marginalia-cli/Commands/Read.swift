@@ -8,10 +8,14 @@ extension MarginaliaCommand {
             commandName: "list",
             abstract: "List annotations and notes.",
             discussion: """
-                Newest first; with --doc, in the order of the document's text and pages.
+                Newest first; with --doc, in the order of the document's current text, then by \
+                page. --orphans lists the annotations that `doc update` could not place in the \
+                current edition; --page keeps those whose page locator overlaps the one given.
 
                 Examples:
                   marginalia list --doc middlemarch --tag dorothea
+                  marginalia list --doc middlemarch --page "pp. 200-210"
+                  marginalia list --orphans
                   marginalia list --since 2026-11-01 --type note --json
                 """)
 
@@ -33,6 +37,12 @@ extension MarginaliaCommand {
         @Option(help: "annotation or note.")
         var type: EntityKind?
 
+        @Option(help: ArgumentHelp("Only annotations on these pages: 202, 200-210, xii, \"Location 1234-1240\".", valueName: "loc"))
+        var page: String?
+
+        @Flag(help: "Only annotations not found in their document's current edition.")
+        var orphans = false
+
         @Flag(help: "Include deleted items.")
         var deleted = false
 
@@ -40,6 +50,10 @@ extension MarginaliaCommand {
         var limit: Int?
 
         func validate() throws {
+            if let page, PageLocator(parsing: page) == nil {
+                throw ValidationError("--page takes a page locator such as 202, 200-210, xii or \"Location 1234-1240\"")
+            }
+            if (page != nil || orphans) && type == .note { throw ValidationError("notes have no pages or anchors; drop --type note") }
             if let since, Timestamps.parseUserDate(since) == nil {
                 throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
             }
@@ -52,7 +66,8 @@ extension MarginaliaCommand {
             let items = try library.items(
                 ItemFilter(
                     document: document, tag: tag, author: author, since: since.flatMap(Timestamps.parseUserDate),
-                    kind: type, includeDeleted: deleted, limit: limit))
+                    kind: type, page: page.flatMap(PageLocator.init(parsing:)), orphans: orphans, includeDeleted: deleted,
+                    limit: limit))
             if output.json {
                 let readers = try library.readerNames()
                 Terminal.print(JSONValue.array(items.map { $0.jsonValue(readers: readers) }).prettyJSON)
