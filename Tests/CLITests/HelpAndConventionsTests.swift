@@ -6,6 +6,8 @@ struct HelpAndConventionsTests {
     static let subcommands: [[String]] = [
         ["init"], ["doc", "add"], ["doc", "list"], ["doc", "show"], ["annotate"], ["note", "add"], ["edit"], ["tag"], ["rm"],
         ["restore"], ["list"], ["show"], ["history"], ["search"], ["status"], ["check"], ["demo"],
+        ["remote", "add"], ["remote", "list"], ["remote", "rm"], ["sync"], ["readers", "list"], ["readers", "block"],
+        ["readers", "unblock"], ["identity", "export"], ["replica", "reset"], ["bundle", "export"],
     ]
 
     @Test("--help of every subcommand exits 0 and shows an example", arguments: subcommands)
@@ -30,7 +32,7 @@ struct HelpAndConventionsTests {
         let result = cli.run(["--help"])
         #expect(result.succeeded, "\(result)")
         for name in ["init", "doc", "annotate", "note", "edit", "tag", "rm", "restore", "list", "show", "history", "search",
-                     "status", "check", "demo"]
+                     "status", "check", "demo", "bundle", "remote", "sync", "readers", "identity", "replica"]
         {
             #expect(result.stdout.contains("  \(name) "), "the help should list `\(name)`:\n\(result)")
         }

@@ -118,30 +118,40 @@ struct DemoTour {
         try exchange(with: library, annotation: first.id)
     }
 
-    /// A second reader gets the work by bundle file, both edit one note at
-    /// once, and the conflict is seen and resolved on both sides.
+    /// A second reader joins through a group sync folder, both edit one note
+    /// at once, and the conflict is seen and resolved on both sides.
     func exchange(with library: Library, annotation: String) throws {
         Terminal.print()
-        Terminal.print("Bo reads along in a library of her own; bundle files carry the work between them.")
+        Terminal.print(
+            "Bo reads along in a library of her own. A folder that Syncthing, Dropbox or a USB stick carries "
+                + "holds their reading group's channel; private notes never go there.")
         let boPath = folder.appendingPathComponent("bo.sqlite").path
         let bo = try Library.create(at: boPath, readerName: "Bo")
-        func send(_ from: Library, _ to: Library, _ file: String) throws {
-            let (data, count) = try from.exportBundle()
-            try data.write(to: folder.appendingPathComponent(file))
-            let result = try to.importBundle(data)
-            Terminal.print("\(file): \(result.applied) new of \(count) operations from \(result.reader.name)")
+        let club = folder.appendingPathComponent("club").path
+        step("remote add club \(club) --group")
+        let adaRemote = try library.addRemote(name: "club", location: club, kind: .group)
+        step("remote add club \(club) --library bo.sqlite")
+        let boRemote = try bo.addRemote(name: "club", location: club, kind: nil)
+        func sync(_ reader: Library, _ remote: Remote, _ name: String) throws {
+            let report = try reader.sync(remote)
+            Terminal.print(
+                "\(name): pushed \(report.pushed), pulled \(report.pulled), applied \(report.applied)"
+                    + (report.conflicts > 0 ? ", \(report.conflicts) conflict\(report.conflicts == 1 ? "" : "s") open" : ""))
         }
-        step("bundle export -o ada.bundle && marginalia bundle import ada.bundle --library bo.sqlite")
-        try send(library, bo, "ada.bundle")
+        step("sync && marginalia sync --library bo.sqlite")
+        try sync(library, adaRemote, "Ada")
+        try sync(bo, boRemote, "Bo")
 
         let short = Render.shortID(annotation)
         step("edit \(short) --note \"reading is a dialogue with the dead\"")
         try library.edit(annotation, note: "reading is a dialogue with the dead")
         step("edit \(short) --note \"reading is answering\" --library bo.sqlite")
         try bo.edit(annotation, note: "reading is answering")
-        step("bundle export ... && marginalia bundle import ...   (both ways)")
-        try send(bo, library, "bo.bundle")
-        try send(library, bo, "ada.bundle")
+        step("sync   (both libraries, each twice)")
+        for _ in 0..<2 {
+            try sync(bo, boRemote, "Bo")
+            try sync(library, adaRemote, "Ada")
+        }
 
         step("conflicts")
         for conflict in try library.conflicts() {
@@ -150,20 +160,24 @@ struct DemoTour {
                 Terminal.print("  [\(index + 1)] \(head.authorName): \(head.value)")
             }
         }
-        step("resolve \(short) --note \"reading is answering the dead\" --library bo.sqlite")
+        step("resolve \(short) --note \"reading is answering the dead\" --library bo.sqlite && marginalia sync ...")
         try bo.resolve(annotation, .note("reading is answering the dead"))
-        try send(bo, library, "bo.bundle")
+        try sync(bo, boRemote, "Bo")
+        try sync(library, adaRemote, "Ada")
 
         step("history \(short)")
         Render.historyLines(try library.history(annotation)).forEach { Terminal.print($0) }
-        let hashes = (try library.status().stateHash, try bo.status().stateHash)
+        let ada = try library.status()
+        let bos = try bo.status()
         step("status   (in both libraries)")
-        Terminal.print("Ada's state hash \(hashes.0)")
-        Terminal.print("Bo's state hash  \(hashes.1)")
-        guard hashes.0 == hashes.1, try library.conflicts().isEmpty else {
+        Terminal.print("Ada's shared state hash \(ada.sharedStateHash)")
+        Terminal.print("Bo's shared state hash  \(bos.sharedStateHash)")
+        guard ada.sharedStateHash == bos.sharedStateHash, try library.conflicts().isEmpty else {
             throw MarginaliaError.corrupt("the demo libraries did not converge")
         }
-        Terminal.print("Same operations, same state: the libraries agree.")
+        Terminal.print(
+            "Same shared operations, same shared state: the libraries agree. Ada's private plan stayed with her "
+                + "(\(ada.notes) note\(ada.notes == 1 ? "" : "s") in her library, \(bos.notes) in Bo's).")
     }
 
     /// A short essay written for this tour.

@@ -127,6 +127,8 @@ extension MarginaliaCommand {
                 discussion: """
                     Whoever holds the file can write as you. Move it to your other machine by a \
                     way you trust, run `marginalia init --identity FILE` there, and delete it.
+
+                    Example: marginalia identity export /media/usb/ada.identity
                     """)
 
             @OptionGroup var options: LibraryOptions
@@ -163,6 +165,8 @@ extension MarginaliaCommand {
                     it wrote since its last sync is kept under the new id, and sync resumes. To use \
                     a second machine from the start, prefer `marginalia identity export` and \
                     `marginalia init --identity` over copying the library.
+
+                    Example: marginalia replica reset && marginalia sync
                     """)
 
             @OptionGroup var options: LibraryOptions
@@ -321,7 +325,8 @@ extension MarginaliaCommand {
 
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(
-                commandName: "list", abstract: "List the readers seen, with fingerprints, names and counts.")
+                commandName: "list", abstract: "List the readers seen, with fingerprints, names and counts.",
+                discussion: "Example: marginalia readers --json")
 
             @OptionGroup var options: LibraryOptions
             @OptionGroup var output: OutputOptions
