@@ -12,15 +12,23 @@ CREATE TABLE remotes (
     added_at TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- What this replica has written to each channel: its bundle chain, and the
--- highest of its own operation seqs it has considered for the channel.
+-- The chain of bundles this replica has written to each channel.
 CREATE TABLE sync_published (
     channel_id TEXT NOT NULL,
     replica_id TEXT NOT NULL,
     bundle_seq INTEGER NOT NULL,
     bundle_hash TEXT NOT NULL,
-    operation_seq INTEGER NOT NULL,
     PRIMARY KEY (channel_id, replica_id)
+) WITHOUT ROWID;
+
+-- For each replica of this reader (this one, and in a group channel the
+-- reader's other machines), the highest of its operation seqs this replica
+-- has considered for the channel: published, or withheld as private.
+CREATE TABLE sync_considered (
+    channel_id TEXT NOT NULL,
+    source_replica TEXT NOT NULL,
+    operation_seq INTEGER NOT NULL,
+    PRIMARY KEY (channel_id, source_replica)
 ) WITHOUT ROWID;
 
 -- The last bundle of each peer replica this library has applied, per

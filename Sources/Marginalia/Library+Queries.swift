@@ -268,11 +268,16 @@ extension Library {
         try read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             let local = try Self.local(db)
+            func shown(_ table: String) throws -> Int {
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM \(table) WHERE NOT deleted AND \(Self.notWithdrawn(table))",
+                    arguments: [local.readerId]) ?? 0
+            }
             return LibraryStatus(
                 path: path, reader: local.identity,
-                documents: try count("SELECT count(*) FROM documents WHERE NOT deleted"),
-                annotations: try count("SELECT count(*) FROM annotations WHERE NOT deleted"),
-                notes: try count("SELECT count(*) FROM notes WHERE NOT deleted"),
+                documents: try shown("documents"),
+                annotations: try shown("annotations"),
+                notes: try shown("notes"),
                 operations: try count("SELECT count(*) FROM operations"),
                 conflicts: try count("SELECT count(*) FROM conflicts"),
                 schema: try String.fetchOne(db, sql: "SELECT max(identifier) FROM grdb_migrations") ?? "",

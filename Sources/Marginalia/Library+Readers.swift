@@ -53,15 +53,20 @@ extension Library {
             let local = try Self.local(db)
             let readers = try Reader.order(Column("reader_id")).fetchAll(db)
             let blocked = try Set(String.fetchAll(db, sql: "SELECT reader_id FROM blocked_readers"))
-            func counts(_ sql: String) throws -> [String: Int] {
+            func counts(_ sql: String, _ arguments: StatementArguments = []) throws -> [String: Int] {
                 var counts: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: sql) { counts[row[0]] = row[1] }
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { counts[row[0]] = row[1] }
                 return counts
             }
+            func shown(_ table: String) throws -> [String: Int] {
+                try counts(
+                    "SELECT created_by, count(*) FROM \(table) WHERE NOT deleted AND \(Self.notWithdrawn(table)) GROUP BY created_by",
+                    [local.readerId])
+            }
             let operations = try counts("SELECT reader_id, count(*) FROM operations GROUP BY reader_id")
-            let documents = try counts("SELECT created_by, count(*) FROM documents WHERE NOT deleted GROUP BY created_by")
-            let annotations = try counts("SELECT created_by, count(*) FROM annotations WHERE NOT deleted GROUP BY created_by")
-            let notes = try counts("SELECT created_by, count(*) FROM notes WHERE NOT deleted GROUP BY created_by")
+            let documents = try shown("documents")
+            let annotations = try shown("annotations")
+            let notes = try shown("notes")
             let names = Dictionary(grouping: readers, by: { $0.name.lowercased() })
             return readers.map { reader in
                 ReaderSummary(

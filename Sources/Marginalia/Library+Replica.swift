@@ -31,7 +31,7 @@ extension Library {
             let db = transaction.db
             let old = transaction.local.replicaId
             let published = try Int.fetchOne(
-                db, sql: "SELECT max(operation_seq) FROM sync_published WHERE replica_id = ?", arguments: [old]) ?? 0
+                db, sql: "SELECT max(operation_seq) FROM sync_considered WHERE source_replica = ?", arguments: [old]) ?? 0
             let unpublished = try OperationRecord
                 .filter(Column("replica_id") == old && Column("seq") > published)
                 .order(Column("seq")).fetchAll(db).map { try $0.operation() }

@@ -355,16 +355,20 @@ extension Library {
                 continue
             }
             let current = try publishedChain(channel.channelID, replica: local.replicaId)
-            if seq == current.seq + 1,
-                bundle.chain == BundleChain(channel: channel.channelID, seq: seq, previous: current.seq == 0 ? nil : current.hash),
-                try holdsExactly(bundle.operations)
+            let isOwn = try holdsExactly(bundle.operations)
+            if isOwn, seq != current.seq + 1
+                || bundle.chain != BundleChain(channel: channel.channelID, seq: seq, previous: current.seq == 0 ? nil : current.hash)
             {
+                // Nothing in it this library does not hold: an old bundle of
+                // its own replayed under another name, not another writer.
+                report.skipped.append(.init(file: file, reason: "it is refused: an earlier bundle of this replica, replayed under another name"))
+                continue
+            }
+            if isOwn {
                 // Written here just before a crash. Its operations go out again
                 // in the next bundle: repeating them is harmless, guessing
                 // which were in it is not.
-                try recordPublished(
-                    channel.channelID, replica: local.replicaId, seq: seq, hash: bundle.hash ?? "",
-                    operationSeq: current.operationSeq)
+                try recordPublished(channel.channelID, replica: local.replicaId, PublishedChain(seq: seq, hash: bundle.hash ?? ""))
                 continue
             }
             try storage {
@@ -469,24 +473,34 @@ extension Library {
             var last = consumed[replica] ?? (seq: 0, hash: "")
             var seq = last.seq + 1
             while let names = bundles[seq] {
-                let file = "replicas/\(replica)/\(names[0])"
-                guard names.count == 1 else {
-                    for name in names {
+                // Each file at this place is checked whole; a replayed or
+                // forged one beside the real bundle is skipped, and only two
+                // genuine bundles at one place (a copied library) stop the chain.
+                var genuine: [(file: String, bundle: Bundle)] = []
+                for name in names {
+                    let file = "replicas/\(replica)/\(name)"
+                    do {
+                        let bundle = try readBundle(folder.path + "/" + file, key: key)
+                        let expected = BundleChain(channel: channel.channelID, seq: seq, previous: seq == 1 ? nil : last.hash)
+                        guard bundle.replica == replica, bundle.chain == expected,
+                            case .bundle(_, let prefix) = ChannelFolder.classify(name), bundle.hash?.hasPrefix(prefix) == true
+                        else {
+                            throw MarginaliaError.badBundle(.forged(
+                                "its name, replica folder, channel or previous bundle does not match its header (replayed or moved?)"))
+                        }
+                        genuine.append((file, bundle))
+                    } catch {
+                        report.skipped.append(.init(file: file, reason: Self.skipReason(error)))
+                    }
+                }
+                guard genuine.count == 1, let (file, bundle) = genuine.first else {
+                    for (file, _) in genuine {
                         report.skipped.append(
-                            .init(file: "replicas/\(replica)/\(name)",
-                                  reason: "two bundles claim place \(seq) of replica \(replica.prefix(8)) (a copied library?); neither is read"))
+                            .init(file: file, reason: "two bundles claim place \(seq) of replica \(replica.prefix(8)) (a copied library?); neither is read"))
                     }
                     break
                 }
                 do {
-                    let bundle = try readBundle(folder.path + "/" + file, key: key)
-                    let expected = BundleChain(channel: channel.channelID, seq: seq, previous: seq == 1 ? nil : last.hash)
-                    guard bundle.replica == replica, bundle.chain == expected,
-                        case .bundle(_, let prefix) = ChannelFolder.classify(names[0]), bundle.hash?.hasPrefix(prefix) == true
-                    else {
-                        throw MarginaliaError.badBundle(.forged(
-                            "its name, replica folder, channel or previous bundle does not match its header (replayed or moved?)"))
-                    }
                     let applied = try write { transaction in
                         let result = try transaction.apply(bundle)
                         try transaction.db.execute(
@@ -583,14 +597,46 @@ extension Library {
     /// Writes this replica's operations that the channel has not had, as
     /// bundles of at most ``operationsPerBundle`` operations.
     private func push(_ folder: ChannelFolder, channel: ChannelDescription, key: ChannelKey?, local: LocalReplica) throws -> Int {
+        // A group hears all of this reader's shared work through any one of
+        // their machines that joined it, so a machine outside the group (a
+        // phone that syncs only the personal channel) is not left out; a
+        // machine inside it publishes its own.
+        var sources = [local.replicaId]
+        if channel.kind == .group {
+            let members = Set(try folder.replicaFolders())
+            sources += try otherReplicas(of: local).filter { !members.contains($0) }
+        }
+        var pushed = 0
+        for source in sources {
+            pushed += try push(from: source, to: folder, channel: channel, key: key, local: local)
+        }
+        return pushed
+    }
+
+    /// This reader's other replicas that this library has heard from.
+    private func otherReplicas(of local: LocalReplica) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT replica_id FROM sync_consumed ORDER BY replica_id").filter {
+                try $0 != local.replicaId
+                    && String.fetchOne(db, sql: "SELECT reader_id FROM operations WHERE replica_id = ? LIMIT 1", arguments: [$0])
+                        == local.readerId
+            }
+        }
+    }
+
+    /// Writes the operations of `source` that the channel has not had, as
+    /// bundles of this replica's chain of at most ``operationsPerBundle`` operations.
+    private func push(
+        from source: String, to folder: ChannelFolder, channel: ChannelDescription, key: ChannelKey?, local: LocalReplica
+    ) throws -> Int {
         var pushed = 0
         while true {
-            let start = try publishedChain(channel.channelID, replica: local.replicaId)
+            let considered = try consideredSeq(channel.channelID, source: source)
             let page = try read { db -> (operations: [LogOperation], through: Int)? in
-                let newest = try Self.local(db).nextSeq - 1
-                guard newest > start.operationSeq else { return nil }
+                let newest = try Int.fetchOne(db, sql: "SELECT max(seq) FROM operations WHERE replica_id = ?", arguments: [source]) ?? 0
+                guard newest > considered else { return nil }
                 let page = try OperationRecord
-                    .filter(Column("replica_id") == local.replicaId && Column("seq") > start.operationSeq)
+                    .filter(Column("replica_id") == source && Column("seq") > considered)
                     .order(Column("seq")).limit(Self.operationsPerBundle)
                     .fetchAll(db).map { try $0.operation() }
                 let through = page.last?.id.seq ?? newest
@@ -599,7 +645,7 @@ extension Library {
             guard let page else { return pushed }
             // An item turning shared brings its history along, so one page
             // may fill several bundles.
-            var published = start
+            var published = try publishedChain(channel.channelID, replica: local.replicaId)
             for first in stride(from: 0, to: page.operations.count, by: Self.operationsPerBundle) {
                 let operations = Array(page.operations[first..<min(first + Self.operationsPerBundle, page.operations.count)])
                 let chain = BundleChain(
@@ -610,15 +656,11 @@ extension Library {
                 _ = try folder.write(
                     bundle: try key?.seal(sealed.data) ?? sealed.data, seq: chain.seq, hash: sealed.hash,
                     replica: local.replicaId)
-                published.seq = chain.seq
-                published.hash = sealed.hash
-                try recordPublished(
-                    channel.channelID, replica: local.replicaId, seq: published.seq, hash: published.hash,
-                    operationSeq: start.operationSeq)
+                published = PublishedChain(seq: chain.seq, hash: sealed.hash)
+                try recordPublished(channel.channelID, replica: local.replicaId, published)
                 pushed += operations.count
             }
-            try recordPublished(
-                channel.channelID, replica: local.replicaId, seq: published.seq, hash: published.hash, operationSeq: page.through)
+            try recordConsidered(channel.channelID, source: source, through: page.through)
         }
     }
 
@@ -689,29 +731,43 @@ extension Library {
     struct PublishedChain {
         var seq = 0
         var hash = ""
-        var operationSeq = 0
     }
 
     private func publishedChain(_ channel: String, replica: String) throws -> PublishedChain {
         try read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT bundle_seq, bundle_hash, operation_seq FROM sync_published WHERE channel_id = ? AND replica_id = ?",
+                    db, sql: "SELECT bundle_seq, bundle_hash FROM sync_published WHERE channel_id = ? AND replica_id = ?",
                     arguments: [channel, replica])
             else { return PublishedChain() }
-            return PublishedChain(seq: row[0], hash: row[1], operationSeq: row[2])
+            return PublishedChain(seq: row[0], hash: row[1])
         }
     }
 
-    private func recordPublished(_ channel: String, replica: String, seq: Int, hash: String, operationSeq: Int) throws {
+    private func recordPublished(_ channel: String, replica: String, _ chain: PublishedChain) throws {
         try storage {
             try database.write { db in
                 try db.execute(
-                    sql: """
-                        INSERT OR REPLACE INTO sync_published (channel_id, replica_id, bundle_seq, bundle_hash, operation_seq)
-                        VALUES (?, ?, ?, ?, ?)
-                        """,
-                    arguments: [channel, replica, seq, hash, operationSeq])
+                    sql: "INSERT OR REPLACE INTO sync_published (channel_id, replica_id, bundle_seq, bundle_hash) VALUES (?, ?, ?, ?)",
+                    arguments: [channel, replica, chain.seq, chain.hash])
+            }
+        }
+    }
+
+    private func consideredSeq(_ channel: String, source: String) throws -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT operation_seq FROM sync_considered WHERE channel_id = ? AND source_replica = ?",
+                arguments: [channel, source]) ?? 0
+        }
+    }
+
+    private func recordConsidered(_ channel: String, source: String, through: Int) throws {
+        try storage {
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO sync_considered (channel_id, source_replica, operation_seq) VALUES (?, ?, ?)",
+                    arguments: [channel, source, through])
             }
         }
     }

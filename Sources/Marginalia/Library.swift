@@ -203,14 +203,21 @@ public final class Library: Sendable {
     private static func matches(_ reference: String, in db: Database) throws -> [(id: String, kind: EntityKind)] {
         let key = reference.trimmingCharacters(in: .whitespaces).lowercased()
         guard !key.isEmpty else { throw MarginaliaError.invalidInput("an empty id was given") }
+        let viewer = try local(db).readerId
+        func shown(_ row: Row) throws -> Bool {
+            let kind: EntityKind = row["kind"]
+            return try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM \(kind.tableName) WHERE id = ? AND \(notWithdrawn(kind.tableName))",
+                arguments: [row["id"], viewer]) ?? false
+        }
         if let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM entities WHERE id = ?", arguments: [key]) {
-            return [(row["id"], row["kind"])]
+            return try shown(row) ? [(row["id"], row["kind"])] : []
         }
         // Every id character sorts below "~", so this range is the prefix.
         return try Row.fetchAll(
             db, sql: "SELECT id, kind FROM entities WHERE id > ? AND id < ? ORDER BY id LIMIT 50",
             arguments: [key, key + "~"]
-        ).map { ($0["id"], $0["kind"]) }
+        ).filter(shown).map { ($0["id"], $0["kind"]) }
     }
 }
 

@@ -146,8 +146,9 @@ struct ChannelFolder {
     /// Publishes the reader's public key and name, self-signed, once.
     func publish(reader: ReaderIdentity) throws(MarginaliaError) {
         let file = path + "/readers/" + reader.readerID + ".json"
-        if let existing = FileManager.default.contents(atPath: file),
-            JSONValue(parsing: existing)?["name"]?.stringValue == reader.name
+        // Rewritten when missing, renamed, or forged by someone else.
+        if let published = try? self.reader(reader.readerID), published.name == reader.name,
+            published.publicKey == reader.publicKey
         {
             return
         }
@@ -185,14 +186,14 @@ struct ChannelFolder {
             let publicKey = json["publicKey"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
             let signature = json["signature"]?.stringValue.flatMap({ Data(base64Encoded: $0) })
         else {
-            throw .badBundle(.damaged("the reader file cannot be read"))
+            throw .invalidInput("it is damaged: the reader file cannot be read")
         }
         guard claimed == id, ReaderIdentity.readerID(publicKey: publicKey) == id else {
-            throw .badBundle(.forged("its key does not belong to reader \(id)"))
+            throw .invalidInput("it is refused: its key does not belong to reader \(id)")
         }
         let signed: JSONValue = ["readerId": .string(id), "name": .string(name), "publicKey": .string(publicKey.base64EncodedString())]
         guard ReaderIdentity.verify(signature, of: Data(signed.canonicalJSON.utf8), publicKey: publicKey) else {
-            throw .badBundle(.forged("its signature does not verify with its own key"))
+            throw .invalidInput("it is refused: its signature does not verify with its own key")
         }
         return Reader(readerId: id, name: name, publicKey: publicKey)
     }
