@@ -124,7 +124,12 @@ extension Library {
     /// filtered by document (by position in the current text, then by page),
     /// else newest first. Each annotation carries its ``Annotation/anchor``.
     public func items(_ filter: ItemFilter = ItemFilter()) throws -> [Item] {
-        try read { db in
+        try read { db in try Self.items(filter, in: db) }
+    }
+
+    /// ``items(_:)`` inside a read or write.
+    static func items(_ filter: ItemFilter, in db: Database) throws -> [Item] {
+        do {
             let documentID = try filter.document.map { try Self.resolve($0, as: .document, in: db) }
             let authors = try filter.author.map { try Self.readerIDs(matching: $0, in: db) }
             let viewer = try Self.local(db).readerId
@@ -194,8 +199,8 @@ extension Library {
             switch kind {
             case .annotation: return .annotation(try Self.placed([Self.annotation(id, in: db)], in: db)[0])
             case .note: return .note(try Self.note(id, in: db))
-            case .document:
-                throw MarginaliaError.wrongKind(reference: reference, expected: "annotation or note", actual: "document")
+            case .document, .set:
+                throw MarginaliaError.wrongKind(reference: reference, expected: "annotation or note", actual: kind.rawValue)
             }
         }
     }
@@ -334,6 +339,7 @@ extension Library {
                 case .document: matches = try Document.fetchOne(db, key: id) == Projection.document(state)
                 case .annotation: matches = try Self.annotation(id, in: db) == Projection.annotation(state)
                 case .note: matches = try Self.note(id, in: db) == Projection.note(state)
+                case .set: matches = try AnnotationSet.fetchOne(db, key: id) == Projection.annotationSet(state)
                 }
                 if !matches { problems.append("\(kind.rawValue) \(id): its row differs from the log") }
             }

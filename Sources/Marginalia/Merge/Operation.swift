@@ -43,6 +43,8 @@ public enum EntityKind: String, Codable, Sendable, CaseIterable {
     case document
     case annotation
     case note
+    /// A named annotation set (``AnnotationSet``).
+    case set
 }
 
 /// One field-level change to an entity. The merge rule follows from the case.

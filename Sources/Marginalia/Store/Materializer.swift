@@ -94,6 +94,11 @@ enum Materializer {
             try replaceTags(of: id, with: note.tags, isNew: isNew, in: db)
             search = SearchEntry(
                 title: note.title ?? "", body: note.body, tags: note.tags.joined(separator: " "), isLive: !note.deleted)
+        case .set:
+            // Sets are found by name (`set show NAME`), not by search.
+            guard let set = Projection.annotationSet(state) else { return nil }
+            try set.insert(db, onConflict: .replace)
+            search.isLive = false
         }
         if !isNew {
             try db.cachedStatement(sql: "DELETE FROM conflicts WHERE entity_id = ?").execute(arguments: [id])
@@ -114,7 +119,7 @@ enum Materializer {
 
     /// Throws the view away and folds every entity of the log again.
     static func rebuild(in db: Database, progress: Progress) throws {
-        for table in ["entities", "documents", "annotations", "anchors", "notes", "tags", "conflicts", "search_index"] {
+        for table in ["entities", "documents", "annotations", "anchors", "notes", "sets", "tags", "conflicts", "search_index"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
         try db.execute(sql: "UPDATE state_digest SET digest = zeroblob(32)")
@@ -187,6 +192,7 @@ extension EntityKind {
         case .document: Document.databaseTableName
         case .annotation: Annotation.databaseTableName
         case .note: Note.databaseTableName
+        case .set: AnnotationSet.databaseTableName
         }
     }
 }

@@ -19,6 +19,12 @@ enum Field {
     /// `anchor:<text hash>`: where `doc update` re-anchored an annotation in that text version.
     static func anchor(_ textHash: String) -> String { "anchor:\(textHash)" }
     static let anchorPrefix = "anchor:"
+    /// A set's name (register).
+    static let name = "name"
+    /// A set's saved filter (register: an object of document, tag, author, since).
+    static let filter = "filter"
+    /// A set's explicit members (observed-remove set of annotation ids).
+    static let members = "members"
 }
 
 /// Turns merged entity states into the rows of the queried tables.
@@ -72,6 +78,20 @@ enum Projection {
             }
         }
         return annotation
+    }
+
+    static func annotationSet(_ state: EntityState) -> AnnotationSet? {
+        guard let creation = state.creation, let lastChange = state.lastChange else { return nil }
+        return AnnotationSet(
+            id: state.id,
+            name: state.string(Field.name) ?? "",
+            filter: SetFilter(json: state.register(Field.filter) ?? .null),
+            members: state.set(Field.members).compactMap(\.stringValue).sorted(),
+            visibility: state.string(Field.visibility).flatMap(Visibility.init(rawValue:)) ?? .shared,
+            createdBy: creation.reader,
+            createdHlc: creation.hlc,
+            updatedHlc: lastChange.hlc,
+            deleted: state.isDeleted)
     }
 
     /// 0 without a note, 1 for one (or joined) version, more while in conflict.

@@ -116,6 +116,26 @@ struct DemoTour {
             throw MarginaliaError.corrupt("the demo library did not rebuild to the same state")
         }
         try exchange(with: library, annotation: first.id)
+        try exports(from: library)
+    }
+
+    /// An annotation set, exported as Markdown for a note app and as one HTML page.
+    func exports(from library: Library) throws {
+        Terminal.print()
+        Terminal.print("Ada gathers the essay's annotations in a set, and takes them elsewhere.")
+        step("set create essay-notes --doc margins")
+        Terminal.print(try library.createSet("essay-notes", filter: SetFilter(document: "margins")).id)
+        let markdown = folder.appendingPathComponent("essay-notes.md").path
+        let html = folder.appendingPathComponent("essay-notes.html").path
+        step("export --set essay-notes --format markdown -o essay-notes.md")
+        let text = try library.export(ExportRequest(format: .markdown, set: "essay-notes"))
+        try AtomicFile.write(text, to: markdown)
+        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        let start = lines.firstIndex { $0.hasPrefix("## ") } ?? 0
+        for line in lines[start..<min(start + 9, lines.count)] { Terminal.print("  " + line) }
+        step("export --set essay-notes --format html -o essay-notes.html")
+        try AtomicFile.write(try library.export(ExportRequest(format: .html, set: "essay-notes")), to: html)
+        Terminal.print("one self-contained page: the essay with each reader's highlights and notes (\(html))")
     }
 
     /// A second reader joins through a group sync folder, both edit one note

@@ -57,7 +57,9 @@ extension MarginaliaCommand {
             if let since, Timestamps.parseUserDate(since) == nil {
                 throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
             }
-            if type == .document { throw ValidationError("--type is annotation or note; `marginalia doc list` lists documents") }
+            if type == .document || type == .set {
+                throw ValidationError("--type is annotation or note; `marginalia doc list` and `marginalia set list` list the others")
+            }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 
@@ -93,6 +95,13 @@ extension MarginaliaCommand {
 
         func run() throws {
             let library = try options.open()
+            if try library.resolve(id).kind == .set {
+                var show = SetCommand.Show()
+                show.options = options
+                show.output = output
+                show.name = try library.resolve(id).id
+                return try show.run()
+            }
             if try library.resolve(id).kind == .document {
                 var show = Doc.Show()
                 show.options = options

@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import Marginalia
+
+extension MarginaliaCommand {
+    struct SetCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Named annotation sets: a saved filter and/or chosen annotations, shared with your groups.",
+            subcommands: [Create.self, Add.self, Remove.self, List.self, Show.self])
+    }
+}
+
+extension MarginaliaCommand.SetCommand {
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract: "Create a set from a filter and/or annotation ids. Prints the set's id.",
+            discussion: """
+                An annotation belongs to the set when it is one of the ids given (or added later \
+                with `set add`), or passes every filter given. Sets are shared unless --private, \
+                and sync to your groups like annotations.
+
+                Examples:
+                  marginalia set create thesis --tag thesis
+                  marginalia set create for-the-club --doc middlemarch --author Ada --since 2026-11-01
+                  marginalia set create favourites 6f9a 9c01
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The set's name.")
+        var name: String
+
+        @Argument(help: "Annotations to include (ids or unique prefixes).")
+        var ids: [String] = []
+
+        @Option(name: .customLong("doc"), help: "Annotations of this document.")
+        var document: String?
+
+        @Option(help: "Annotations with this tag.")
+        var tag: String?
+
+        @Option(help: "Annotations by this reader (name or id prefix).")
+        var author: String?
+
+        @Option(help: ArgumentHelp("Annotations created or changed since then: 2026-11-29 or an ISO 8601 time.", valueName: "date"))
+        var since: String?
+
+        @Flag(help: "Keep the set out of group folders.")
+        var `private` = false
+
+        func validate() throws {
+            if let since, Timestamps.parseUserDate(since) == nil {
+                throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
+            }
+        }
+
+        func run() throws {
+            let set = try options.writing { library in
+                try library.createSet(
+                    name,
+                    filter: SetFilter(document: document, tag: tag, author: author, since: since.flatMap(Timestamps.parseUserDate)),
+                    members: ids, visibility: `private` ? .private : .shared)
+            }
+            if set.isEmpty { Terminal.info("the set is empty: add annotations with `marginalia set add \(set.name) ID...`") }
+            Terminal.print(set.id)
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Add annotations to a set.",
+            discussion: "Example: marginalia set add thesis 6f9a 9c01")
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The set's name or id.")
+        var name: String
+
+        @Argument(help: "Annotation ids or unique prefixes.")
+        var ids: [String]
+
+        func run() throws {
+            let set = try options.writing { try $0.addToSet(name, annotations: ids) }
+            Terminal.info("\(set.name): \(set.members.count) chosen annotation\(set.members.count == 1 ? "" : "s")")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm",
+            abstract: "Remove annotations from a set's chosen members.",
+            discussion: """
+                An annotation that passes the set's filter stays in it: only the choice is removed.
+
+                Example: marginalia set rm thesis 6f9a
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The set's name or id.")
+        var name: String
+
+        @Argument(help: "Annotation ids or unique prefixes.")
+        var ids: [String]
+
+        func run() throws {
+            let set = try options.writing { try $0.removeFromSet(name, annotations: ids) }
+            Terminal.info("\(set.name): \(set.members.count) chosen annotation\(set.members.count == 1 ? "" : "s")")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the sets.",
+            discussion: "Example: marginalia set list --json")
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let library = try options.open()
+            let sets = try library.sets()
+            if output.json {
+                let readers = try library.readerNames()
+                Terminal.print(JSONValue.array(sets.map { $0.jsonValue(readers: readers) }).prettyJSON)
+                return
+            }
+            for set in sets {
+                let count = try library.setAnnotations(set.id).count
+                Terminal.print(
+                    "\(set.id.prefix(8))  \(set.name)  \(count) annotation\(count == 1 ? "" : "s")  \(describe(set.filter))"
+                        + (set.visibility == .private ? "  (private)" : ""))
+            }
+            if sets.isEmpty { Terminal.info("no sets yet; `marginalia set create NAME --tag T` makes one") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a set: its filter, chosen members and every annotation in it.",
+            discussion: "Example: marginalia set show thesis --json")
+
+        @OptionGroup var options: LibraryOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The set's name or id.")
+        var name: String
+
+        func run() throws {
+            let library = try options.open()
+            let set = try library.annotationSet(name)
+            let annotations = try library.setAnnotations(set.id)
+            let readers = try library.readerNames()
+            if output.json {
+                guard case .object(var fields) = set.jsonValue(readers: readers) else { return }
+                fields["annotations"] = .array(annotations.map { $0.jsonValue(readers: readers) })
+                Terminal.print(JSONValue.object(fields).prettyJSON)
+                return
+            }
+            Terminal.print("\(set.name)  (\(set.id))")
+            Terminal.print("filter: \(describe(set.filter))")
+            Terminal.print("chosen: \(set.members.isEmpty ? "none" : set.members.map { String($0.prefix(8)) }.joined(separator: " "))")
+            let render = try Render(library: library)
+            for annotation in annotations { Terminal.print(render.line(.annotation(annotation))) }
+            if annotations.isEmpty { Terminal.info("the set holds no annotation") }
+        }
+    }
+}
+
+/// `--doc essay --tag thesis`, or `none`.
+private func describe(_ filter: SetFilter) -> String {
+    var parts: [String] = []
+    if let document = filter.document { parts.append("--doc \(document)") }
+    if let tag = filter.tag { parts.append("--tag \(tag)") }
+    if let author = filter.author { parts.append("--author \(author)") }
+    if let since = filter.since { parts.append("--since \(Timestamps.iso8601(since))") }
+    return parts.isEmpty ? "none" : parts.joined(separator: " ")
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import Marginalia
+
+@Suite("Annotation sets")
+struct SetTests {
+    /// A library with one document and three annotations (two tagged `river`).
+    func sample(name: String = "Ada") throws -> (TestLibrary, [Annotation]) {
+        let test = try TestLibrary(name: name)
+        let doc = try test.addText(sampleText, slug: "sample")
+        let a = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Café"), tags: ["river"]))
+        let b = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Tom said"), note: "quiet"))
+        let c = try test.library.annotate(
+            AnnotationDraft(document: doc, anchor: .quote(exact: "mill"), note: "wheel", tags: ["river", "work"]))
+        return (test, [a, b, c])
+    }
+
+    @Test func createWithFilterAndMembersAddRemoveListShow() throws {
+        let (test, notes) = try sample()
+        let library = test.library
+        let set = try library.createSet("rivers", filter: SetFilter(tag: "river"))
+        #expect(set.visibility == .shared)
+        #expect(try library.setAnnotations("rivers").map(\.id) == [notes[0].id, notes[2].id].sorted())
+
+        let chosen = try library.createSet("chosen", members: [String(notes[1].id.prefix(8))])
+        #expect(chosen.members == [notes[1].id])
+        try library.addToSet("chosen", annotations: [notes[0].id])
+        #expect(Set(try library.setAnnotations("chosen").map(\.id)) == [notes[0].id, notes[1].id])
+        try library.removeFromSet("chosen", annotations: [String(notes[1].id.prefix(6))])
+        #expect(try library.setAnnotations("chosen").map(\.id) == [notes[0].id])
+
+        // Removing a chosen member that also passes the filter keeps it.
+        try library.addToSet("rivers", annotations: [notes[0].id])
+        try library.removeFromSet("rivers", annotations: [notes[0].id])
+        #expect(try library.setAnnotations("rivers").count == 2)
+
+        #expect(try library.sets().map(\.name) == ["chosen", "rivers"])
+        #expect(try library.annotationSet(String(set.id.prefix(10))).name == "rivers")
+        // A deleted annotation leaves the set.
+        try library.delete(notes[2].id)
+        #expect(try library.setAnnotations("rivers").map(\.id) == [notes[0].id])
+        #expect(try library.check().ok)
+        #expect(try library.check(rebuild: true).ok)
+    }
+
+    @Test func refusesDuplicatesUnknownMembersAndBadNames() throws {
+        let (test, _) = try sample()
+        let library = test.library
+        try library.createSet("a")
+        #expect(throws: MarginaliaError.self) { try library.createSet("a") }
+        #expect(throws: MarginaliaError.self) { try library.createSet("  ") }
+        #expect(throws: MarginaliaError.self) { try library.createSet("b", members: ["ffffffff"]) }
+        #expect(throws: MarginaliaError.self) { try library.createSet("c", filter: SetFilter(document: "nope")) }
+        #expect(throws: MarginaliaError.notFound(kind: "set", reference: "zzz")) { try library.setAnnotations("zzz") }
+        #expect(try library.sets().map(\.name) == ["a"], "a refused create leaves nothing")
+    }
+
+    @Test func setsTravelInBundlesAndMergeMembers() throws {
+        let (ada, notes) = try sample()
+        let bo = try TestLibrary(name: "Bo")
+        try ada.library.createSet("club", members: [notes[0].id])
+        try bo.library.importBundle(try ada.library.exportBundle().data)
+        #expect(try bo.library.setAnnotations("club").map(\.id) == [notes[0].id])
+        #expect(try bo.stateHash() == ada.stateHash())
+
+        // Concurrent: Ada removes the member, Bo adds another; both changes survive.
+        try ada.library.removeFromSet("club", annotations: [notes[0].id])
+        try bo.library.addToSet("club", annotations: [notes[1].id])
+        try bo.library.importBundle(try ada.library.exportBundle().data)
+        try ada.library.importBundle(try bo.library.exportBundle().data)
+        #expect(try ada.library.setAnnotations("club").map(\.id) == [notes[1].id])
+        #expect(try bo.library.setAnnotations("club").map(\.id) == [notes[1].id])
+        #expect(try bo.library.status().sharedStateHash == ada.library.status().sharedStateHash)
+    }
+
+    @Test func sharedSetsReachAGroupFolderPrivateOnesDoNot() throws {
+        let (ada, notes) = try sample()
+        let bo = try TestLibrary(name: "Bo")
+        let folder = TemporaryFolder()
+        try ada.library.createSet("club", members: [notes[0].id])
+        try ada.library.createSet("mine", members: [notes[1].id], visibility: .private)
+        let adaRemote = try ada.library.addRemote(name: "club", location: folder.path("club"), kind: .group)
+        let boRemote = try bo.library.addRemote(name: "club", location: folder.path("club"), kind: nil)
+        _ = try ada.library.sync(adaRemote)
+        _ = try bo.library.sync(boRemote)
+        #expect(try bo.library.sets().map(\.name) == ["club"])
+        #expect(try bo.library.setAnnotations("club").map(\.id) == [notes[0].id])
+    }
+}
