@@ -24,9 +24,9 @@ struct ExportTests {
         _ = try library.addDocument(withoutText: DocumentDraft(title: "Middlemarch", authors: ["George Eliot"], slug: "middlemarch"))
         notes["page"] = try library.annotate(AnnotationDraft(document: "middlemarch", page: "pp. 202-03", note: "Dorothea"))
         clock.advance(1000)
-        notes["gone"] = try library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Thursdays"), note: "orphan soon"))
+        notes["gone"] = try library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "turned all night"), note: "orphan soon"))
         clock.advance(1000)
-        _ = try library.updateDocument(doc, text: sampleText.replacingOccurrences(of: "met on Thursdays", with: "gathered weekly"))
+        _ = try library.updateDocument(doc, text: sampleText.replacingOccurrences(of: "turned all night", with: "stood idle"))
         return (test, notes)
     }
 
