@@ -70,7 +70,7 @@ struct SetExportCommandTests {
         #expect(try String(contentsOfFile: out, encoding: .utf8) == first)
         try cli.create(["set", "create", "one", shared[1]])
         let one = try cli.ok(["export", "--set", "one", "--format", format]).stdout
-        #expect(!one.contains("quick brown fox") && one.contains("escape"))
+        #expect(!one.contains("fast") && one.contains("escape"))
         if format == "html" {
             #expect(first.range(of: #"(src|href)\s*=\s*["']?\s*(https?:)?//"#, options: .regularExpression) == nil)
             #expect(first.contains("escape &lt;me&gt;"))

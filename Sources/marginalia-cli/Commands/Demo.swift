@@ -135,7 +135,7 @@ struct DemoTour {
         for line in lines[start..<min(start + 9, lines.count)] { Terminal.print("  " + line) }
         step("export --set essay-notes --format html -o essay-notes.html")
         try AtomicFile.write(try library.export(ExportRequest(format: .html, set: "essay-notes")), to: html)
-        Terminal.print("one self-contained page: the essay with each reader's highlights and notes (\(html))")
+        Terminal.print("one self-contained page: the essay with each reader's highlights and notes (\(html); `demo --keep` keeps it)")
     }
 
     /// A second reader joins through a group sync folder, both edit one note
