@@ -36,7 +36,7 @@ struct ConflictTests {
     {
         let left = try TestLibrary(name: "Left")
         let right = try TestLibrary(name: "Right")
-        let note = try left.library.addNote(NoteDraft(body: base))
+        let note = try left.library.addNote(NoteDraft(body: base, visibility: .shared))
         try right.library.integrate(try left.library.operations())
         try left.library.edit(note.id, note: a)
         try right.library.edit(note.id, note: b)
@@ -76,7 +76,7 @@ struct ConflictTests {
     @Test func anEditConcurrentWithADeleteIsListed() throws {
         let left = try TestLibrary(name: "Left")
         let right = try TestLibrary(name: "Right")
-        let note = try left.library.addNote(NoteDraft(body: "draft"))
+        let note = try left.library.addNote(NoteDraft(body: "draft", visibility: .shared))
         try right.library.integrate(try left.library.operations())
         try left.library.delete(note.id)
         try right.library.edit(note.id, note: "important addition")
@@ -103,7 +103,7 @@ struct ConflictTests {
     @Test func keepDeletedAcknowledgesTheEdits() throws {
         let left = try TestLibrary(name: "Left")
         let right = try TestLibrary(name: "Right")
-        let note = try left.library.addNote(NoteDraft(body: "draft"))
+        let note = try left.library.addNote(NoteDraft(body: "draft", visibility: .shared))
         try right.library.integrate(try left.library.operations())
         try left.library.delete(note.id)
         try right.library.edit(note.id, note: "late edit")

@@ -684,7 +684,7 @@ struct LibraryScenario: SeededScenario {
             let added = try library.addNote(
                 NoteDraft(
                     body: body, title: chance(0.7) ? "title \(token)" : nil,
-                    tags: ["red", "blue", "green"].filter { _ in chance(0.3) }))
+                    tags: ["red", "blue", "green"].filter { _ in chance(0.3) }, visibility: .shared))
             notes.append(added.id)
             bodies.append((m, added.id, body))
             trace.append("\(step) library \(m) adds note \(notes.count - 1): \(body.debugDescription)")
@@ -930,7 +930,7 @@ extension MergePropertyTests {
             let behind = ManualClock(1_780_000_000_000)
             let a = try TestLibrary(name: "A", clock: ahead)
             let b = try TestLibrary(name: "B", clock: behind)
-            let note = try a.library.addNote(NoteDraft(body: "text", title: "A"))
+            let note = try a.library.addNote(NoteDraft(body: "text", title: "A", visibility: .shared))
             try b.library.integrate(try a.library.operations(), readers: try a.library.readers())
             try b.library.edit(note.id, title: "B")
             try a.library.integrate(try b.library.operations(), readers: try b.library.readers())
@@ -952,7 +952,7 @@ extension MergePropertyTests {
             let clock = ManualClock()
             let a = try TestLibrary(name: "A", clock: clock)
             let b = try TestLibrary(name: "B", clock: clock)
-            let note = try a.library.addNote(NoteDraft(body: "text"))
+            let note = try a.library.addNote(NoteDraft(body: "text", visibility: .shared))
             try b.library.integrate(try a.library.operations(), readers: try a.library.readers())
             clock.advance()
             try a.library.retag(note.id, adding: ["red"])
@@ -1013,7 +1013,7 @@ extension MergePropertyTests {
             let b = try TestLibrary(name: "B", clock: clock)
             let c = try TestLibrary(name: "C", clock: clock)
             func tick() { clock.advance() }
-            let note = try a.library.addNote(NoteDraft(body: Self.lines))
+            let note = try a.library.addNote(NoteDraft(body: Self.lines, visibility: .shared))
             tick()
             try a.library.edit(note.id, note: "L1\nl2\nl3\nl4\nl5")
             try b.library.integrate(try a.library.operations(), readers: try a.library.readers())

@@ -24,7 +24,7 @@ struct ReanchorCorpusTests {
             let annotations = Self.annotations(in: TextNormalizer.normalize(original), seed: UInt64(name.utf8.count))
             for (edition, script) in Edition.all {
                 var tracked = TrackedText(TextNormalizer.normalize(original), spans: annotations.map(\.range))
-                var random = SplitMix64(seed: UInt64(name.unicodeScalars.count * 31 + edition.count))
+                var random = SeededGenerator(seed: UInt64(name.unicodeScalars.count * 31 + edition.count))
                 script(&tracked, &random)
                 let newText = CodePointText(tracked.text)
                 let anchorer = TextAnchorer(newText)
@@ -58,7 +58,7 @@ struct ReanchorCorpusTests {
             }
         }
         let words = wordRanges(code.scalars)
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         while ranges.count < 90 {
             let first = random.next(below: words.count)
             let count = 2 + random.next(below: 29)
@@ -241,7 +241,7 @@ struct TrackedText {
 
 /// A named script that turns an original text into a new edition.
 enum Edition {
-    typealias Script = (inout TrackedText, inout SplitMix64) -> Void
+    typealias Script = (inout TrackedText, inout SeededGenerator) -> Void
 
     static var all: [(String, Script)] {[
         ("typos", { text, random in typoFixes(&text, &random, count: 40) }),
@@ -261,7 +261,7 @@ enum Edition {
     ]}
 
     /// Single-letter corrections: a letter changed, dropped, doubled or two swapped.
-    static func typoFixes(_ text: inout TrackedText, _ random: inout SplitMix64, count: Int) {
+    static func typoFixes(_ text: inout TrackedText, _ random: inout SeededGenerator, count: Int) {
         for _ in 0..<count {
             let scalars = text.scalars
             let offset = 1 + random.next(below: scalars.count - 3)
@@ -315,7 +315,7 @@ enum Edition {
     static let replacementWords = ["quietly", "lantern", "harbour", "certain", "shallow", "morning", "several", "broken"]
 
     /// In a third of the passages of five words or more, one word inside is changed.
-    static func rewording(_ text: inout TrackedText, _ random: inout SplitMix64) {
+    static func rewording(_ text: inout TrackedText, _ random: inout SeededGenerator) {
         for index in text.spans.indices where random.next(below: 3) == 0 {
             guard let span = text.spans[index] else { continue }
             let inside = ReanchorCorpusTests.wordRanges(Array(text.scalars[span]).map(\.value))
@@ -338,7 +338,7 @@ enum Edition {
 
     /// Sentences inserted between sentences, and sentences deleted (with any
     /// passage that lies inside them).
-    static func sentences(_ text: inout TrackedText, _ random: inout SplitMix64) {
+    static func sentences(_ text: inout TrackedText, _ random: inout SeededGenerator) {
         for _ in 0..<12 {
             let boundaries = text.sentences().map(\.upperBound).filter { !text.isInsidePassage($0) }
             guard !boundaries.isEmpty else { break }
@@ -354,7 +354,7 @@ enum Edition {
     }
 
     /// Two paragraphs from the first half moved to the end, one from the end to the front.
-    static func moves(_ text: inout TrackedText, _ random: inout SplitMix64) {
+    static func moves(_ text: inout TrackedText, _ random: inout SeededGenerator) {
         for _ in 0..<2 {
             let paragraphs = text.paragraphs()
             let early = paragraphs[1 + random.next(below: paragraphs.count / 2)]
@@ -366,18 +366,7 @@ enum Edition {
     }
 }
 
-/// A small deterministic random generator, so every run scripts the same editions.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
+    /// A number in 0..<bound (0 when bound is 0), for scripting editions.
     mutating func next(below bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
 }

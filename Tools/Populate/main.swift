@@ -95,6 +95,29 @@ func populate(_ library: Library, annotations: Int, documents documentCount: Int
     }
 }
 
+/// Writes a replica's bundles into the channel in `folder` without reading
+/// the replicas already there (a real sync would apply them first, making
+/// the generation quadratic): the replica syncs with an empty folder of the
+/// same channel, and its files are moved over.
+func publish(_ library: Library, replica: Int, into folder: String, passphrase: String?, scratch: String) throws {
+    let manager = FileManager.default
+    let description = folder + "/marginalia-sync.json"
+    guard manager.fileExists(atPath: description) else {
+        _ = try library.sync(try library.addRemote(name: "bench", location: folder, kind: .group, passphrase: passphrase))
+        return
+    }
+    let alone = scratch + "/channel-\(replica)"
+    try manager.createDirectory(atPath: alone + "/replicas", withIntermediateDirectories: true)
+    try manager.copyItem(atPath: description, toPath: alone + "/marginalia-sync.json")
+    _ = try library.sync(try library.addRemote(name: "bench", location: alone, kind: nil, passphrase: passphrase))
+    for part in ["replicas", "readers"] {
+        for name in try manager.contentsOfDirectory(atPath: alone + "/" + part) {
+            try manager.moveItem(atPath: alone + "/" + part + "/" + name, toPath: folder + "/" + part + "/" + name)
+        }
+    }
+    try manager.removeItem(atPath: alone)
+}
+
 do {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
     var generator = Generator(state: 2026)
@@ -109,10 +132,7 @@ do {
             let share = options.annotations / options.replicas + (replica < options.annotations % options.replicas ? 1 : 0)
             let library = try Library.create(at: scratch + "/replica-\(replica).sqlite", readerName: "bench \(replica)")
             try populate(library, annotations: share, documents: options.documents, generator: &generator)
-            let starts = !FileManager.default.fileExists(atPath: options.syncFolder + "/marginalia-sync.json")
-            let remote = try library.addRemote(
-                name: "bench", location: options.syncFolder, kind: starts ? .group : nil, passphrase: options.passphrase)
-            _ = try library.sync(remote)
+            try publish(library, replica: replica, into: options.syncFolder, passphrase: options.passphrase, scratch: scratch)
             FileHandle.standardError.write(Data(" (replica \(replica + 1)/\(options.replicas) written)".utf8))
         }
     }

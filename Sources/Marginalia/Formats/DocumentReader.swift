@@ -137,27 +137,16 @@ public enum DocumentReader {
         guard let tool = executable("pdftotext", in: searchPath) else {
             throw MarginaliaError.badDocument(path: path, problem: .toolMissing(tool: "pdftotext", package: "poppler-utils"))
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["-enc", "UTF-8", "-q", path, "-"]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        let result: ChildProcess
         do {
-            try process.run()
+            result = try ChildProcess.run(tool, ["-enc", "UTF-8", "-q", path, "-"])
         } catch {
             throw MarginaliaError.badDocument(path: path, problem: .toolFailed(tool: "pdftotext", reason: "\(error)"))
         }
-        // Read before waiting: a large PDF fills the pipe long before it ends.
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let reason = message.split(separator: "\n").first.map(String.init) ?? "exit status \(process.terminationStatus)"
-            throw MarginaliaError.badDocument(path: path, problem: .toolFailed(tool: "pdftotext", reason: reason))
+        guard result.status == 0 else {
+            throw MarginaliaError.badDocument(path: path, problem: .toolFailed(tool: "pdftotext", reason: result.failure))
         }
+        let data = result.output
         let text = try decode(data, source: path)
         return TextNormalizer.normalize(text.replacingOccurrences(of: "\u{C}", with: "\n\n"))
     }

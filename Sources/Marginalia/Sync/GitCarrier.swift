@@ -82,52 +82,22 @@ public struct GitCarrier: Sendable {
     /// Runs git and returns its standard output.
     @discardableResult
     private func run(_ arguments: [String], in folder: String?, allowFailure: Bool = false) throws(MarginaliaError) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // Commits need an author; sync commits are the tool's, not a person's.
-        process.arguments =
-            ["git", "-c", "user.name=Marginalia", "-c", "user.email=marginalia@localhost", "-c", "commit.gpgsign=false"]
-            + (folder.map { ["-C", $0] } ?? []) + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["GIT_TERMINAL_PROMPT"] = "0"
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        let result: ChildProcess
         do {
-            try process.run()
+            // Commits need an author; sync commits are the tool's, not a person's.
+            result = try ChildProcess.run(
+                "/usr/bin/env",
+                ["git", "-c", "user.name=Marginalia", "-c", "user.email=marginalia@localhost", "-c", "commit.gpgsign=false"]
+                    + (folder.map { ["-C", $0] } ?? []) + arguments,
+                environment: environment)
         } catch {
             throw .gitFailed(command: "git " + (arguments.first ?? ""), reason: "git is not installed (Debian package `git`)")
         }
-        // Read both pipes before waiting, so a chatty git never blocks on a full pipe.
-        let errorData = ReadInBackground(errors.fileHandleForReading)
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errorText = String(decoding: errorData.wait(), as: UTF8.self)
-        if process.terminationStatus != 0 && !allowFailure {
-            let reason = errorText.split(separator: "\n").last.map(String.init) ?? "exit status \(process.terminationStatus)"
-            throw .gitFailed(command: "git " + arguments.prefix(2).joined(separator: " "), reason: reason)
+        if result.status != 0 && !allowFailure {
+            throw .gitFailed(command: "git " + arguments.prefix(2).joined(separator: " "), reason: result.failure)
         }
-        return process.terminationStatus == 0 ? String(decoding: outputData, as: UTF8.self) : ""
-    }
-}
-
-/// Reads a pipe to its end on another thread.
-private final class ReadInBackground: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        DispatchQueue.global().async {
-            self.data = handle.readDataToEndOfFile()
-            self.done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
+        return result.status == 0 ? String(decoding: result.output, as: UTF8.self) : ""
     }
 }
