@@ -189,8 +189,10 @@ extension Library {
         return try write { transaction in
             let db = transaction.db
             let (id, kind) = try Self.resolve(reference, in: db)
-            guard kind != .document else {
-                throw MarginaliaError.invalidInput("\(reference) is a document; edit annotations and notes")
+            guard kind != .document, kind != .set else {
+                throw MarginaliaError.invalidInput(
+                    "\(reference) is a \(kind.rawValue); edit annotations and notes"
+                        + (kind == .set ? " (`marginalia set add|rm` changes a set)" : ""))
             }
             let state = try Materializer.state(of: id, kind: kind, in: db)
             if state.isDeleted { throw MarginaliaError.deleted(id: id) }
@@ -234,7 +236,9 @@ extension Library {
         return try write { transaction in
             let db = transaction.db
             let (id, kind) = try Self.resolve(reference, in: db)
-            guard kind != .document else { throw MarginaliaError.invalidInput("documents have no tags; tag annotations and notes") }
+            guard kind != .document, kind != .set else {
+                throw MarginaliaError.invalidInput("\(kind.rawValue)s have no tags; tag annotations and notes")
+            }
             let state = try Materializer.state(of: id, kind: kind, in: db)
             if state.isDeleted { throw MarginaliaError.deleted(id: id) }
             let present = Set(state.set(Field.tags).compactMap(\.stringValue))

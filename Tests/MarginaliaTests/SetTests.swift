@@ -54,6 +54,15 @@ struct SetTests {
         #expect(throws: MarginaliaError.self) { try library.createSet("c", filter: SetFilter(document: "nope")) }
         #expect(throws: MarginaliaError.notFound(kind: "set", reference: "zzz")) { try library.setAnnotations("zzz") }
         #expect(try library.sets().map(\.name) == ["a"], "a refused create leaves nothing")
+        let id = try library.annotationSet("a").id
+        #expect(throws: MarginaliaError.self) { try library.edit(id, note: "no") }
+        #expect(throws: MarginaliaError.self) { try library.retag(id, adding: ["no"]) }
+        // `rm` deletes a set like any item, and `restore` brings it back.
+        try library.delete(id)
+        #expect(try library.sets().isEmpty)
+        try library.createSet("a")
+        try library.restore(id)
+        #expect(throws: MarginaliaError.self) { try library.setAnnotations("a") }
     }
 
     @Test func setsTravelInBundlesAndMergeMembers() throws {
