@@ -86,15 +86,29 @@ enum HTMLExport {
         -> String
     {
         let scalars = Array(text.unicodeScalars)
+        // Sorted by start, so one sweep over the lines finds each line's passages.
         let spans = annotations.compactMap { a in a.anchor?.position.map { (a, min($0.start, scalars.count), min($0.end, scalars.count)) } }
+            .enumerated().sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }.map(\.element)
         var out = "<div class=\"text\">\n"
         var lineStart = 0
+        var nextSpan = 0
+        var nextStarting = 0
+        var active: [(Annotation, Int, Int)] = []
         while lineStart <= scalars.count {
             var lineEnd = lineStart
             while lineEnd < scalars.count && scalars[lineEnd] != "\n" { lineEnd += 1 }
             // A passage belongs to the line holding its first code point (a line's "\n" included).
-            let starting = spans.filter { $0.1 >= lineStart && ($0.1 < lineEnd + 1 || (lineEnd == scalars.count && $0.1 == lineEnd)) }
-            let overlapping = spans.filter { $0.1 < lineEnd && $0.2 > lineStart }
+            var starting: [(Annotation, Int, Int)] = []
+            while nextStarting < spans.count && (spans[nextStarting].1 <= lineEnd) {
+                starting.append(spans[nextStarting])
+                nextStarting += 1
+            }
+            active.removeAll { $0.2 <= lineStart }
+            while nextSpan < spans.count && spans[nextSpan].1 < lineEnd {
+                if spans[nextSpan].2 > lineStart { active.append(spans[nextSpan]) }
+                nextSpan += 1
+            }
+            let overlapping = active.filter { $0.1 < lineEnd && $0.2 > lineStart }
             if lineEnd > lineStart || !starting.isEmpty {
                 out += "<div class=\"row\"><p class=\"line\">"
                 var cuts = Set([lineStart, lineEnd])
