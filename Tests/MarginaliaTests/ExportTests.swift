@@ -50,6 +50,17 @@ struct ExportTests {
         #expect(try test.library.export(ExportRequest(format: format)) == first)
     }
 
+    @Test func aPrivateDocumentStaysOutWithItsAnnotations() throws {
+        let test = try TestLibrary(name: "Ada")
+        let doc = try test.library.addDocument(text: sampleText, DocumentDraft(title: "Diary", visibility: .private)).id
+        _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Tom said"), note: "shared note"))
+        for format in ExportFormat.allCases {
+            let plain = try string(test.library, ExportRequest(format: format))
+            #expect(!plain.contains("Diary") && !plain.contains("shared note"), "\(format)")
+            #expect(try string(test.library, ExportRequest(format: format, includePrivate: true)).contains("shared note"))
+        }
+    }
+
     @Test func sinceAndSetsNarrowTheExport() throws {
         let clock = ManualClock()
         let (test, notes) = try sample(clock: clock)

@@ -17,8 +17,8 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 }
 
 /// Which annotations an export holds: those of a set (if given) that pass
-/// every filter given. Private annotations only with ``includePrivate``;
-/// deleted ones never.
+/// every filter given. Private annotations (and annotations of private
+/// documents) only with ``includePrivate``; deleted ones never.
 public struct ExportRequest: Sendable, Hashable {
     public var format: ExportFormat
     /// A set by name or id.
@@ -119,6 +119,8 @@ extension Library {
             var texts: [String: String] = [:]
             for (id, list) in byDocument {
                 guard let document = try Document.fetchOne(db, key: id) else { continue }
+                // A private document is a private item: its title and text stay out too.
+                if document.visibility == .private && !request.includePrivate { continue }
                 documents.append((document, list.sorted { Self.textOrder($0, $0.anchor, $1, $1.anchor) }))
                 if request.format == .html, let hash = document.currentText {
                     texts[hash] = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
