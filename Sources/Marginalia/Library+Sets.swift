@@ -101,7 +101,8 @@ extension Library {
     }
 
     /// The annotations of a set (explicit members and those passing its
-    /// filter), live and visible to this reader, in export order.
+    /// filter), live and visible to this reader: by document id, then in
+    /// text order.
     public func setAnnotations(_ reference: String) throws -> [Annotation] {
         try read { db in try Self.setAnnotations(Self.annotationSet(reference, in: db), in: db) }
     }
@@ -177,7 +178,10 @@ extension Library {
         for annotation in try placed(members.map { try completed($0, in: db) }, in: db) {
             chosen[annotation.id] = annotation
         }
-        return chosen.values.sorted { $0.id < $1.id }
+        // By document, then in the order of its text (as `list --doc` shows them).
+        return chosen.values.sorted {
+            $0.documentId != $1.documentId ? $0.documentId < $1.documentId : textOrder($0, $0.anchor, $1, $1.anchor)
+        }
     }
 }
 

@@ -21,7 +21,7 @@ struct SetTests {
         let library = test.library
         let set = try library.createSet("rivers", filter: SetFilter(tag: "river"))
         #expect(set.visibility == .shared)
-        #expect(try library.setAnnotations("rivers").map(\.id) == [notes[0].id, notes[2].id].sorted())
+        #expect(try library.setAnnotations("rivers").map(\.id) == [notes[0].id, notes[2].id], "in text order")
 
         let chosen = try library.createSet("chosen", members: [String(notes[1].id.prefix(8))])
         #expect(chosen.members == [notes[1].id])
