@@ -74,17 +74,10 @@ extension MarginaliaCommand.SetCommand {
             abstract: "Add annotations to a set.",
             discussion: "Example: marginalia set add thesis 6f9a 9c01")
 
-        @OptionGroup var options: LibraryOptions
-
-        @Argument(help: "The set's name or id.")
-        var name: String
-
-        @Argument(help: "Annotation ids or unique prefixes.")
-        var ids: [String]
+        @OptionGroup var target: SetMembers
 
         func run() throws {
-            let set = try options.writing { try $0.addToSet(name, annotations: ids) }
-            Terminal.info("\(set.name): \(set.members.count) chosen annotation\(set.members.count == 1 ? "" : "s")")
+            try target.change { library, name, ids in try library.addToSet(name, annotations: ids) }
         }
     }
 
@@ -98,6 +91,15 @@ extension MarginaliaCommand.SetCommand {
                 Example: marginalia set rm thesis 6f9a
                 """)
 
+        @OptionGroup var target: SetMembers
+
+        func run() throws {
+            try target.change { library, name, ids in try library.removeFromSet(name, annotations: ids) }
+        }
+    }
+
+    /// The set and annotations that `set add` and `set rm` act on, and what they print.
+    struct SetMembers: ParsableArguments {
         @OptionGroup var options: LibraryOptions
 
         @Argument(help: "The set's name or id.")
@@ -106,8 +108,8 @@ extension MarginaliaCommand.SetCommand {
         @Argument(help: "Annotation ids or unique prefixes.")
         var ids: [String]
 
-        func run() throws {
-            let set = try options.writing { try $0.removeFromSet(name, annotations: ids) }
+        func change(_ body: (Library, String, [String]) throws -> AnnotationSet) throws {
+            let set = try options.writing { try body($0, name, ids) }
             Terminal.info("\(set.name): \(set.members.count) chosen annotation\(set.members.count == 1 ? "" : "s")")
         }
     }
