@@ -111,22 +111,20 @@ struct ChannelFolder {
     }
 
     /// The names under `replicas/`.
-    func replicaFolders() throws(MarginaliaError) -> [String] {
-        do {
-            return try FileManager.default.contentsOfDirectory(atPath: replicasPath)
-        } catch {
-            if !FileManager.default.fileExists(atPath: replicasPath) { return [] }
-            throw .unreadableFile(path: replicasPath, reason: (error as NSError).localizedDescription)
-        }
-    }
+    func replicaFolders() throws(MarginaliaError) -> [String] { try Self.names(in: replicasPath) }
 
     /// The names in one replica's folder.
     func entries(ofReplica replica: String) throws(MarginaliaError) -> [String] {
+        try Self.names(in: replicaPath(replica))
+    }
+
+    /// The names in a folder; none when it does not exist (yet).
+    private static func names(in folder: String) throws(MarginaliaError) -> [String] {
         do {
-            return try FileManager.default.contentsOfDirectory(atPath: replicaPath(replica))
+            return try FileManager.default.contentsOfDirectory(atPath: folder)
         } catch {
-            if !FileManager.default.fileExists(atPath: replicaPath(replica)) { return [] }
-            throw .unreadableFile(path: replicaPath(replica), reason: (error as NSError).localizedDescription)
+            if !FileManager.default.fileExists(atPath: folder) { return [] }
+            throw .unreadableFile(path: folder, reason: (error as NSError).localizedDescription)
         }
     }
 
@@ -167,15 +165,7 @@ struct ChannelFolder {
     }
 
     /// The names under `readers/`.
-    func readerFiles() throws(MarginaliaError) -> [String] {
-        let folder = path + "/readers"
-        do {
-            return try FileManager.default.contentsOfDirectory(atPath: folder)
-        } catch {
-            if !FileManager.default.fileExists(atPath: folder) { return [] }
-            throw .unreadableFile(path: folder, reason: (error as NSError).localizedDescription)
-        }
-    }
+    func readerFiles() throws(MarginaliaError) -> [String] { try Self.names(in: path + "/readers") }
 
     /// A reader's published file, verified: its key's fingerprint is its id
     /// and it is signed by that key.
