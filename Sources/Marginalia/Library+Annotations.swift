@@ -107,7 +107,7 @@ extension Library {
         }
         let db = transaction.db
         let documentID = try Self.resolve(draft.document, as: .document, in: db)
-        let document = try Document.fetchOne(db, key: documentID)!
+        let document = try Document.fetchOne(db, id: documentID)!
         if document.deleted { throw MarginaliaError.deleted(id: documentID) }
         let replyTo = try draft.replyTo.map { try Self.resolve($0, as: .annotation, in: db) }
         var text: CodePointText?
@@ -286,14 +286,14 @@ extension Library {
     // MARK: Helpers
 
     static func annotation(_ id: String, in db: Database) throws -> Annotation {
-        guard let annotation = try Annotation.fetchOne(db, key: id) else {
+        guard let annotation = try Annotation.fetchOne(db, id: id) else {
             throw MarginaliaError.notFound(kind: "annotation", reference: id)
         }
         return try completed(annotation, in: db)
     }
 
     static func note(_ id: String, in db: Database) throws -> Note {
-        guard let note = try Note.fetchOne(db, key: id) else { throw MarginaliaError.notFound(kind: "note", reference: id) }
+        guard let note = try Note.fetchOne(db, id: id) else { throw MarginaliaError.notFound(kind: "note", reference: id) }
         return try completed(note, in: db)
     }
 

@@ -101,7 +101,7 @@ extension Library {
                     texts: [:],
                     sets: [Field.identifiers: identifiers, Field.textVersions: hash.map { [.string($0)] } ?? []]))
             try transaction.flush()
-            return try Document.fetchOne(db, key: id)!
+            return try Document.fetchOne(db, id: id)!
         }
     }
 
@@ -118,7 +118,7 @@ extension Library {
     public func document(_ reference: String) throws -> Document {
         try read { db in
             let id = try Self.resolve(reference, as: .document, in: db)
-            return try Document.fetchOne(db, key: id)!
+            return try Document.fetchOne(db, id: id)!
         }
     }
 

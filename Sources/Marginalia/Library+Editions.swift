@@ -55,7 +55,7 @@ extension Library {
         let code = CodePointText(normalized)
         func prepare(_ db: Database) throws -> (Document, [Reanchoring]) {
             let id = try Self.resolve(reference, as: .document, in: db)
-            let document = try Document.fetchOne(db, key: id)!
+            let document = try Document.fetchOne(db, id: id)!
             if document.deleted { throw MarginaliaError.deleted(id: id) }
             if document.currentText == hash {
                 throw MarginaliaError.invalidInput("this text is already the current text of \(id); nothing to update")
@@ -88,7 +88,7 @@ extension Library {
                 try transaction.record(.document, document.id, .add(field: Field.textVersions, elements: [.string(hash)]))
             }
             try transaction.flush()
-            let updated = try Document.fetchOne(db, key: document.id)!
+            let updated = try Document.fetchOne(db, id: document.id)!
             let placed = try results.map {
                 Reanchoring(annotation: try Self.annotation($0.annotation.id, in: db), anchor: $0.anchor)
             }
@@ -108,7 +108,7 @@ extension Library {
             let annotation = try Self.annotation(id, in: db)
             if annotation.deleted { throw MarginaliaError.deleted(id: id) }
             if case .none = anchor { throw MarginaliaError.invalidInput("say where to move it: --quote TEXT or --at START:END") }
-            let document = try Document.fetchOne(db, key: annotation.documentId)!
+            let document = try Document.fetchOne(db, id: annotation.documentId)!
             let text = try document.currentText.map { try Self.codePointText($0, in: db) }
             let target = try Self.target(
                 for: anchor, page: annotation.page.flatMap(PageLocator.init(parsing:)), document: document, text: text)

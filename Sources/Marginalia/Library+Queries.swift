@@ -336,7 +336,7 @@ extension Library {
                 }
                 let matches: Bool
                 switch kind {
-                case .document: matches = try Document.fetchOne(db, key: id) == Projection.document(state)
+                case .document: matches = try Document.fetchOne(db, id: id) == Projection.document(state)
                 case .annotation: matches = try Self.annotation(id, in: db) == Projection.annotation(state)
                 case .note: matches = try Self.note(id, in: db) == Projection.note(state)
                 case .set: matches = try AnnotationSet.fetchOne(db, key: id) == Projection.annotationSet(state)

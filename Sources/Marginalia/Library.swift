@@ -52,7 +52,7 @@ public final class Library: Sendable {
         let createIfMissing = if case .createIfMissing = mode { true } else { false }
         let database = try LibraryDatabase.open(path: path, migrations: migrations, createIfMissing: createIfMissing)
         let library = Library(path: path, database: database, wallClock: wallClock)
-        let hasIdentity = try database.read { db in try LocalReplica.fetchOne(db) != nil }
+        let hasIdentity = try database.read { db in try LocalReplica.current(db) != nil }
         if !hasIdentity {
             guard case .createIfMissing(let readerName) = mode else {
                 throw MarginaliaError.libraryMissing(path: path)
@@ -107,7 +107,7 @@ public final class Library: Sendable {
     private func createReplica(of identity: ReaderIdentity) throws {
         try database.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                guard try LocalReplica.fetchOne(db) == nil else { return .commit }
+                guard try LocalReplica.current(db) == nil else { return .commit }
                 try LocalReplica(
                     replicaId: Identifier.newReplicaID(), readerId: identity.readerID, readerName: identity.name,
                     publicKey: identity.publicKey, secretKey: identity.secretKey,
@@ -125,7 +125,7 @@ public final class Library: Sendable {
     }
 
     static func local(_ db: Database) throws -> LocalReplica {
-        guard let local = try LocalReplica.fetchOne(db) else {
+        guard let local = try LocalReplica.current(db) else {
             throw MarginaliaError.corrupt("it has no reader identity")
         }
         return local
@@ -315,6 +315,6 @@ struct WriteTransaction {
     mutating func finish() throws {
         try flush()
         local.clock = clock.last
-        try local.update(db)
+        try local.saveProgress(db)
     }
 }

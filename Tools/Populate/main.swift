@@ -57,14 +57,53 @@ struct Generator: RandomNumberGenerator {
     }
 }
 
-let words = """
-    river mill margin reader pencil promise window spring letter evening harbour lantern \
-    orchard silence thunder meadow kitchen scholar journey bridge garden candle season \
-    mirror shadow whisper ledger compass anchor
-    """.split(separator: " ").map(String.init)
+/// The vocabulary: thirty common words, then 4,970 made-up ones, drawn with
+/// Zipf's law (the k-th word about 1/k as often as the first) as in real
+/// prose, so that a search for a mid-frequency word matches a few hundred
+/// passages of a million rather than all of them.
+let words: [String] = {
+    let common = """
+        river mill margin reader pencil promise window spring letter evening harbour lantern \
+        orchard silence thunder meadow kitchen scholar journey bridge garden candle season \
+        mirror shadow whisper ledger compass anchor
+        """.split(separator: " ").map(String.init)
+    let onsets = ["b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "br", "st", "gr", "pl", "th"]
+    let vowels = ["a", "e", "i", "o", "u", "ai", "ea", "ou"]
+    var generator = Generator(state: 1871)
+    var made = Set(common)
+    var vocabulary = common
+    while vocabulary.count < 5_000 {
+        let syllables = Int.random(in: 2...3, using: &generator)
+        let word = (0..<syllables).map { _ in
+            onsets.randomElement(using: &generator)! + vowels.randomElement(using: &generator)!
+        }.joined() + ["n", "r", "s", "l", "th", ""].randomElement(using: &generator)!
+        if made.insert(word).inserted { vocabulary.append(word) }
+    }
+    return vocabulary
+}()
+
+/// Cumulative Zipf weights of `words`, for sampling by binary search.
+let cumulativeWeights: [Double] = {
+    var total = 0.0
+    return words.indices.map { rank in
+        total += 1 / Double(rank + 1)
+        return total
+    }
+}()
+
+func randomWord(_ generator: inout Generator) -> String {
+    let target = Double.random(in: 0..<cumulativeWeights[cumulativeWeights.count - 1], using: &generator)
+    var low = 0
+    var high = cumulativeWeights.count - 1
+    while low < high {
+        let middle = (low + high) / 2
+        if cumulativeWeights[middle] > target { high = middle } else { low = middle + 1 }
+    }
+    return words[low]
+}
 
 func sentence(_ generator: inout Generator, words count: Int) -> String {
-    (0..<count).map { _ in words.randomElement(using: &generator)! }.joined(separator: " ")
+    (0..<count).map { _ in randomWord(&generator) }.joined(separator: " ")
 }
 
 func populate(_ library: Library, annotations: Int, documents documentCount: Int, generator: inout Generator) throws {
@@ -87,7 +126,7 @@ func populate(_ library: Library, annotations: Int, documents documentCount: Int
             return AnnotationDraft(
                 document: document.id, anchor: .position(start: start, end: start + length),
                 note: index % 3 == 0 ? sentence(&generator, words: 12) : nil,
-                tags: index % 5 == 0 ? [words.randomElement(using: &generator)!] : [])
+                tags: index % 5 == 0 ? [randomWord(&generator)] : [])
         }
         _ = try library.annotate(drafts)
         made += count

@@ -8,6 +8,27 @@ import GRDB
 /// costs more than the whole SQLite work of an `annotate`.
 public protocol LibraryRecord: FetchableRecord, PersistableRecord, Hashable, Sendable {}
 
+// Rows are read and written through cached SQL statements rather than
+// GRDB's query interface and persistence methods: those first read the
+// table's schema and build their SQL, which for a one-shot command such as
+// `annotate` costs more than the write itself (BENCHMARKS.md).
+extension LibraryRecord {
+    /// The row whose `id` column is `id`, for tables keyed by `id`.
+    static func fetchOne(_ db: Database, id: String) throws -> Self? {
+        try fetchOne(db.cachedStatement(sql: "SELECT * FROM \(databaseTableName) WHERE id = ?"), arguments: [id])
+    }
+
+    /// Inserts the row, replacing one with the same key.
+    func insertOrReplace(_ db: Database) throws {
+        let row = try databaseDictionary.sorted { $0.key < $1.key }
+        let sql = """
+            INSERT OR REPLACE INTO \(Self.databaseTableName) (\(row.map(\.key).joined(separator: ", ")))
+            VALUES (\(Array(repeating: "?", count: row.count).joined(separator: ", ")))
+            """
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(row.map(\.value)))
+    }
+}
+
 extension [String] {
     /// The JSON array text stored in a column.
     var jsonColumn: String { JSONValue.array(map(JSONValue.string)).canonicalJSON }
@@ -327,6 +348,18 @@ struct LocalReplica: LibraryRecord {
         clock = row["clock"]
         nextSeq = row["next_seq"]
         createdAt = row["created_at"]
+    }
+
+    /// The one row, or nil in a library that has no identity yet.
+    static func current(_ db: Database) throws -> LocalReplica? {
+        try fetchOne(db.cachedStatement(sql: "SELECT * FROM local_replica"))
+    }
+
+    /// Saves what a write moves: the clock, the next sequence number, and
+    /// the replica id (which `replica reset` changes).
+    func saveProgress(_ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE local_replica SET replica_id = ?, clock = ?, next_seq = ?")
+            .execute(arguments: [replicaId, clock, nextSeq])
     }
 
     func encode(to container: inout PersistenceContainer) throws {

@@ -77,12 +77,12 @@ enum Materializer {
         switch kind {
         case .document:
             guard let document = Projection.document(state) else { return nil }
-            try document.insert(db, onConflict: .replace)
+            try document.insertOrReplace(db)
             search.title = ([document.title] + document.authors).joined(separator: " ")
             search.isLive = !document.deleted
         case .annotation:
             guard let annotation = Projection.annotation(state) else { return nil }
-            try annotation.insert(db, onConflict: .replace)
+            try annotation.insertOrReplace(db)
             try replaceTags(of: id, with: annotation.tags, isNew: isNew, in: db)
             try replaceAnchors(of: id, with: annotation.anchors, isNew: isNew, in: db)
             search = SearchEntry(
@@ -90,14 +90,14 @@ enum Materializer {
                 tags: annotation.tags.joined(separator: " "), isLive: !annotation.deleted)
         case .note:
             guard let note = Projection.note(state) else { return nil }
-            try note.insert(db, onConflict: .replace)
+            try note.insertOrReplace(db)
             try replaceTags(of: id, with: note.tags, isNew: isNew, in: db)
             search = SearchEntry(
                 title: note.title ?? "", body: note.body, tags: note.tags.joined(separator: " "), isLive: !note.deleted)
         case .set:
             // Sets are found by name (`set show NAME`), not by search.
             guard let set = Projection.annotationSet(state) else { return nil }
-            try set.insert(db, onConflict: .replace)
+            try set.insertOrReplace(db)
             search.isLive = false
         }
         if !isNew {
