@@ -122,9 +122,9 @@ struct ImportTests {
         #expect(annotations[0].body == "Flood foreshadowing?")
         #expect(annotations[0].createdHlc.date == utc("2024-03-03T14:05:11Z"), "the first version's time")
         #expect(annotations[1].quoteExact == "I am a sick man.\nI am a spiteful man.")
-        #expect(annotations[1].page == "Location 55-57" && annotations[1].body == nil)
+        #expect(annotations[1].page == "loc. 55-57" && annotations[1].body == nil)
         #expect(annotations[1].createdHlc.date == utc("2024-03-05T14:05:11Z"))
-        #expect(annotations[2].quoteExact == nil && annotations[2].page == "Location 900")
+        #expect(annotations[2].quoteExact == nil && annotations[2].page == "loc. 900")
         #expect(annotations[2].body == "Compare with Gogol.")
     }
 

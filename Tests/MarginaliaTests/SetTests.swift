@@ -101,7 +101,7 @@ struct SetTests {
         let (ada, notes) = try sample()
         let bo = try TestLibrary(name: "Bo")
         let set = try ada.library.createSet("rivers", filter: SetFilter(tag: "river"))
-        try bo.library.importBundle(try ada.library.exportBundle().data)
+        _ = try bo.library.importBundle(try ada.library.exportBundle().data)
 
         #expect(try ada.library.renameSet("rivers", to: "  streams ").name == "streams")
         #expect(throws: MarginaliaError.self) { try ada.library.annotationSet("rivers") }
@@ -116,7 +116,7 @@ struct SetTests {
         #expect(try ada.library.setAnnotations("streams").map(\.id) == [notes[2].id])
         #expect(throws: MarginaliaError.self) { try ada.library.changeSetFilter("streams", to: SetFilter(document: "nowhere")) }
 
-        try bo.library.importBundle(try ada.library.exportBundle().data)
+        _ = try bo.library.importBundle(try ada.library.exportBundle().data)
         let synced = try bo.library.annotationSet(set.id)
         #expect(synced.name == "streams" && synced.filter.tag == "work")
         #expect(try bo.library.setAnnotations("streams").map(\.id) == [notes[2].id])

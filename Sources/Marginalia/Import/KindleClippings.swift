@@ -111,15 +111,15 @@ public enum KindleClippings {
     }
 
     /// Splits the file into records at `==========` lines, dropping byte
-    /// order marks (a Kindle writes one before each title) and CRs.
+    /// order marks (a Kindle writes one before each title).
     static func records(_ text: String) -> [Record] {
         var records: [Record] = []
         var current = Record(line: 1, lines: [])
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // CRLF is one Character in Swift, and a newline like LF and CR.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
             var line = rawLine
-            if line.last == "\r" { line = line.dropLast() }
             while line.first == "\u{FEFF}" { line = line.dropFirst() }
             if line.trimmingCharacters(in: .whitespaces) == "==========" {
                 if current.lines.contains(where: { !$0.allSatisfy(\.isWhitespace) }) { records.append(current) }
@@ -274,8 +274,8 @@ public enum KindleClippings {
 
     /// Whether two clippings share a place: overlapping locations, else the same page.
     static func overlap(_ a: Clipping, _ b: Clipping) -> Bool {
-        if let x = a.location, let y = b.location { return x.start <= y.end && y.start <= x.end }
-        if let x = a.page, let y = b.page { return x.start <= y.end && y.start <= x.end }
+        if let x = a.location, let y = b.location { return x.overlaps(y) }
+        if let x = a.page, let y = b.page { return x.overlaps(y) }
         return false
     }
 
