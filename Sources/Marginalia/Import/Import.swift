@@ -276,7 +276,8 @@ struct SelectorReading {
     var page: PageLocator?
 
     /// Reads a selector, an array of them, and what each is `refinedBy`;
-    /// the first of each kind counts, other kinds (RangeSelector, CSS, ...) are ignored.
+    /// the first of each kind counts, other kinds (RangeSelector, CSS, ...)
+    /// and selectors named by an IRI are ignored.
     init(_ value: JSONValue?, checks: ImportChecks) throws {
         var pending = value.map { [$0] } ?? []
         while !pending.isEmpty {
@@ -285,8 +286,10 @@ struct SelectorReading {
                 pending.insert(contentsOf: items, at: 0)
                 continue
             }
+            // A selector named by its IRI lives elsewhere: nothing to read here.
+            if selector.stringValue != nil { continue }
             guard case .object(let fields) = selector else {
-                throw checks.fail("field selector: a selector must be an object")
+                throw checks.fail("field selector: a selector must be an object or an IRI")
             }
             if let refinement = fields["refinedBy"] { pending.append(refinement) }
             switch fields["type"]?.stringValue {

@@ -16,9 +16,9 @@ public enum WebAnnotationImport {
     public static func parse(_ data: Data) throws -> ParsedImport {
         let root = try ImportJSON.read(data, format: .jsonld)
         var items: [JSONValue] = []
-        try collect(root, into: &items)
-        var annotations: [ImportedAnnotation] = []
         var skipped: [ImportSkip] = []
+        try collect(root, into: &items, skipped: &skipped)
+        var annotations: [ImportedAnnotation] = []
         for (index, item) in items.enumerated() {
             let location = "annotation \(index + 1)" + (item["id"]?.stringValue.map { " (\($0))" } ?? "")
             if let annotation = try annotation(item, checks: ImportChecks(format: .jsonld, location: location)) {
@@ -30,8 +30,9 @@ public enum WebAnnotationImport {
         return ParsedImport(format: .jsonld, annotations: annotations, skipped: skipped)
     }
 
-    /// The annotations a JSON-LD value holds, following embedded pages.
-    private static func collect(_ value: JSONValue, into items: inout [JSONValue]) throws {
+    /// The annotations a JSON-LD value holds, following embedded pages; a
+    /// page whose `next` is only named is read, and the rest noted as skipped.
+    private static func collect(_ value: JSONValue, into items: inout [JSONValue], skipped: inout [ImportSkip]) throws {
         if let array = value.arrayValue {
             items += array
             return
@@ -41,8 +42,12 @@ public enum WebAnnotationImport {
             items.append(value)
         } else if types.contains("AnnotationCollection") {
             guard let first = value["first"], !first.isNull else { return }
-            guard first.stringValue == nil else { throw notEmbedded(first.stringValue!) }
-            try collect(first, into: &items)
+            if let iri = first.stringValue {
+                throw MarginaliaError.badImport(
+                    format: "jsonld", location: "page \(iri)",
+                    problem: "the collection's first page is named, not embedded; save its pages into the file (import reads no network)")
+            }
+            try collect(first, into: &items, skipped: &skipped)
         } else if types.contains("AnnotationPage") {
             var page: JSONValue? = value
             var seen = 0
@@ -54,7 +59,9 @@ public enum WebAnnotationImport {
                 }
                 items += pageItems
                 switch current["next"] {
-                case .string(let iri): throw notEmbedded(iri)
+                case .string(let iri):
+                    skipped.append(ImportSkip(location: "page \(iri)", reason: "the page is named, not in the file"))
+                    page = nil
                 case .object: page = current["next"]
                 default: page = nil
                 }
@@ -64,12 +71,6 @@ public enum WebAnnotationImport {
                 format: "jsonld", location: "the top level",
                 problem: "field type: expected an Annotation, AnnotationPage or AnnotationCollection (or an array of annotations)")
         }
-    }
-
-    private static func notEmbedded(_ iri: String) -> MarginaliaError {
-        .badImport(
-            format: "jsonld", location: "page \(iri)",
-            problem: "the page is named, not embedded; save every page into the file (import reads no network)")
     }
 
     static func types(_ value: JSONValue) -> [String] {
@@ -127,8 +128,9 @@ public enum WebAnnotationImport {
 
     /// The document's IRI and the selectors of a target: an IRI, a
     /// `SpecificResource` (`source` an IRI or an object with an `id`), an
-    /// external resource with an `id`, or an array whose first such entry counts
-    /// (a reply's second target is the annotation it answers).
+    /// external resource with an `id`, or an array or a Composite, List or
+    /// Independents whose first entry counts (a reply's second target is the
+    /// annotation it answers).
     private static func target(_ value: JSONValue?, checks: ImportChecks) throws -> (String, JSONValue?) {
         switch value {
         case .string(let iri)?:
@@ -137,6 +139,8 @@ public enum WebAnnotationImport {
             guard let first = targets.first else { throw checks.fail("field target: the target array is empty") }
             return try target(first, checks: checks)
         case .object(let fields)?:
+            // A Composite, List or Independents target: its first item stands for it.
+            if let first = fields["items"]?.arrayValue?.first { return try target(first, checks: checks) }
             if let source = fields["source"]?.stringValue ?? fields["source"]?["id"]?.stringValue {
                 return (source, fields["selector"])
             }
