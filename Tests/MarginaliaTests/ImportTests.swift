@@ -244,6 +244,14 @@ struct ImportTests {
         #expect(try ImportFormat.jsonld.parse(Data(item(7).utf8)).annotations.map(\.note) == ["note 7"])
         let named = #"{"type": "AnnotationCollection", "first": "http://example.org/page1"}"#
         #expect(throws: MarginaliaError.self) { try ImportFormat.jsonld.parse(Data(named.utf8)) }
+        // A page saved alone: its items, and a note that the next page is not in the file.
+        let alone = try ImportFormat.jsonld.parse(
+            Data(#"{"type": "AnnotationPage", "items": [\#(item(1))], "next": "http://example.org/page2"}"#.utf8))
+        #expect(alone.annotations.count == 1 && alone.skipped.map(\.location) == ["page http://example.org/page2"])
+        // A composite target stands for its first item; a selector named by an IRI is not read.
+        let composite = #"{"id": "c", "type": "Annotation", "bodyValue": "x", "target": {"type": "Composite", "items": ["#
+            + #"{"source": "http://example.org/a", "selector": "http://example.org/selector1"}, "http://example.org/b"]}}"#
+        #expect(try ImportFormat.jsonld.parse(Data(composite.utf8)).annotations.map(\.document.source) == ["http://example.org/a"])
     }
 
     @Test func malformedJSONNamesTheLineOrTheRecord() throws {

@@ -70,7 +70,8 @@ enum Projection {
             visibility: state.string(Field.visibility).flatMap(Visibility.init(rawValue:)) ?? .shared,
             replyTo: state.string(Field.replyTo),
             createdBy: creation.reader,
-            createdHlc: state.register(Field.created)?.intValue.map { HLCTimestamp(milliseconds: Int64($0), counter: 0) }
+            // An imported annotation's own time, never later than its import.
+            createdHlc: state.register(Field.created)?.intValue.map { min(HLCTimestamp(milliseconds: Int64($0), counter: 0), creation.hlc) }
                 ?? creation.hlc,
             updatedHlc: lastChange.hlc,
             deleted: state.isDeleted,
