@@ -32,8 +32,9 @@ public enum KindleClippings {
     public static func parse(_ text: String) throws -> ParsedImport {
         var clippings: [Clipping] = []
         var skipped: [ImportSkip] = []
+        let dates = DateReader()
         for record in records(text) {
-            switch try clipping(record) {
+            switch try clipping(record, dates: dates) {
             case .clipping(let clipping): clippings.append(clipping)
             case .skipped(let skip): skipped.append(skip)
             }
@@ -137,7 +138,7 @@ public enum KindleClippings {
     }
 
     /// A record read as a clipping, or why it is skipped.
-    static func clipping(_ record: Record) throws -> Reading {
+    static func clipping(_ record: Record, dates: DateReader) throws -> Reading {
         let location = "line \(record.line)"
         func fail(_ problem: String) -> MarginaliaError {
             .badImport(format: "kindle", location: location, problem: problem)
@@ -170,7 +171,7 @@ public enum KindleClippings {
         for part in parts {
             let lower = part.lowercased()
             if let range = lower.range(of: "added on ") {
-                added = date(String(part[range.upperBound...]))
+                added = dates.date(String(part[range.upperBound...]))
             } else if let range = lower.range(of: "location ") ?? lower.range(of: "loc. ") {
                 place = PageLocator(parsing: "Location " + lower[range.upperBound...])
                 guard place != nil else { throw fail("'\(part)' names no location such as 'Location 180-181'") }
@@ -204,19 +205,29 @@ public enum KindleClippings {
         return title.isEmpty ? ImportedDocument(source: nil, title: header) : ImportedDocument(source: nil, title: title, authors: authors)
     }
 
-    /// `Sunday, 3 March 2024 14:05:11` or `Sunday, March 3, 2024 2:05:11 PM`, as UTC.
-    static func date(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        for format in [
+    /// Reads `Added on` times: `Sunday, 3 March 2024 14:05:11` or `Sunday,
+    /// March 3, 2024 2:05:11 PM`, as UTC. One reader serves a whole file (a
+    /// formatter is costly to make).
+    struct DateReader {
+        private let formatter: DateFormatter
+        private static let formats = [
             "EEEE, d MMMM yyyy HH:mm:ss", "EEEE, MMMM d, yyyy h:mm:ss a", "d MMMM yyyy HH:mm:ss", "MMMM d, yyyy h:mm:ss a",
-            "EEEE, d MMMM yy HH:mm:ss",
-        ] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text.trimmingCharacters(in: .whitespaces)) { return date }
+        ]
+
+        init() {
+            formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
         }
-        return nil
+
+        func date(_ text: String) -> Date? {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            for format in Self.formats {
+                formatter.dateFormat = format
+                if let date = formatter.date(from: trimmed) { return date }
+            }
+            return nil
+        }
     }
 
     /// Keeps the longest version of each highlight: two highlights of a

@@ -149,7 +149,7 @@ extension MarginaliaCommand.SetCommand {
         func run() throws {
             let set = try options.writing { library in
                 try library.changeSetFilter(
-                    name, to: filter.applied(to: clearFilter ? SetFilter() : try library.annotationSet(name).filter))
+                    name, to: filter.applied(to: clearFilter ? SetFilter() : library.annotationSet(name).filter))
             }
             Terminal.info("\(set.name): filter \(describe(set.filter))")
         }
