@@ -116,27 +116,42 @@ extension Library {
             text = texts[hash]
         }
         let target = try Self.target(for: draft.anchor, page: page, document: document, text: text)
+        let id = Identifier.newEntityID()
+        try recordAnnotation(
+            id: id, documentID: documentID, target: target, note: note, tags: tags, motivation: draft.motivation,
+            visibility: draft.visibility, replyTo: replyTo, color: draft.color, in: &transaction)
+        return id
+    }
 
+    /// Writes the operation that creates an annotation whose parts are checked.
+    ///
+    /// Without a motivation: replying for a reply, commenting with a note,
+    /// bookmarking without a passage, else highlighting. `created` (an
+    /// imported annotation's own time) stands for the time of the operation.
+    static func recordAnnotation(
+        id: String, documentID: String, target: AnnotationTarget, note: String?, tags: [String],
+        motivation: Motivation?, visibility: Visibility, replyTo: String? = nil, color: String? = nil,
+        created: Date? = nil, in transaction: inout WriteTransaction
+    ) throws {
         let motivation =
-            draft.motivation
+            motivation
             ?? (replyTo != nil ? .replying : (note?.isEmpty == false ? .commenting : (target.quote == nil ? .bookmarking : .highlighting)))
         var registers: [String: JSONValue] = [
             Field.document: .string(documentID),
             Field.target: target.jsonValue,
             Field.motivation: .string(motivation.rawValue),
-            Field.visibility: .string(draft.visibility.rawValue),
+            Field.visibility: .string(visibility.rawValue),
             Field.deleted: false,
         ]
         if let replyTo { registers[Field.replyTo] = .string(replyTo) }
-        if let color = draft.color { registers[Field.color] = .string(color.lowercased()) }
-        let id = Identifier.newEntityID()
+        if let color { registers[Field.color] = .string(color.lowercased()) }
+        if let created { registers[Field.created] = .int(Int((created.timeIntervalSince1970 * 1000).rounded())) }
         try transaction.record(
             .annotation, id,
             .create(
                 registers: registers,
                 texts: note.flatMap { $0.isEmpty ? nil : [Field.body: $0] } ?? [:],
                 sets: tags.isEmpty ? [:] : [Field.tags: tags.map(JSONValue.string)]))
-        return id
     }
 
     /// Creates a free-standing note.
@@ -192,7 +207,7 @@ extension Library {
             guard kind != .document, kind != .set else {
                 throw MarginaliaError.invalidInput(
                     "\(reference) is a \(kind.rawValue); edit annotations and notes"
-                        + (kind == .set ? " (`marginalia set add|rm` changes a set)" : ""))
+                        + (kind == .set ? " (`marginalia set add|rm|rename|edit` changes a set)" : ""))
             }
             let state = try Materializer.state(of: id, kind: kind, in: db)
             if state.isDeleted { throw MarginaliaError.deleted(id: id) }

@@ -84,25 +84,32 @@ extension Library {
                     sql: "INSERT OR IGNORE INTO texts (hash, length, content) VALUES (?, ?, ?)",
                     arguments: [hash, text.unicodeScalars.count, text])
             }
-            var identifiers: [JSONValue] = []
-            if let url = draft.url?.trimmed, !url.isEmpty { identifiers.append(.string("url:\(url)")) }
-            if let isbn = draft.isbn?.trimmed, !isbn.isEmpty { identifiers.append(.string("isbn:\(isbn)")) }
-            if let doi = draft.doi?.trimmed, !doi.isEmpty { identifiers.append(.string("doi:\(doi)")) }
-            try transaction.record(
-                .document, id,
-                .create(
-                    registers: [
-                        Field.title: .string(title),
-                        Field.authors: .array(draft.authors.map(\.trimmed).filter { !$0.isEmpty }.map(JSONValue.string)),
-                        Field.currentText: JSONValue(hash),
-                        Field.visibility: .string(draft.visibility.rawValue),
-                        Field.deleted: false,
-                    ],
-                    texts: [:],
-                    sets: [Field.identifiers: identifiers, Field.textVersions: hash.map { [.string($0)] } ?? []]))
+            try Self.recordDocument(id: id, title: title, draft: draft, textHash: hash, in: &transaction)
             try transaction.flush()
             return try Document.fetchOne(db, id: id)!
         }
+    }
+
+    /// Writes the operation that creates a document (its title checked).
+    static func recordDocument(
+        id: String, title: String, draft: DocumentDraft, textHash: String?, in transaction: inout WriteTransaction
+    ) throws {
+        var identifiers: [JSONValue] = []
+        if let url = draft.url?.trimmed, !url.isEmpty { identifiers.append(.string("url:\(url)")) }
+        if let isbn = draft.isbn?.trimmed, !isbn.isEmpty { identifiers.append(.string("isbn:\(isbn)")) }
+        if let doi = draft.doi?.trimmed, !doi.isEmpty { identifiers.append(.string("doi:\(doi)")) }
+        try transaction.record(
+            .document, id,
+            .create(
+                registers: [
+                    Field.title: .string(title),
+                    Field.authors: .array(draft.authors.map(\.trimmed).filter { !$0.isEmpty }.map(JSONValue.string)),
+                    Field.currentText: JSONValue(textHash),
+                    Field.visibility: .string(draft.visibility.rawValue),
+                    Field.deleted: false,
+                ],
+                texts: [:],
+                sets: [Field.identifiers: identifiers, Field.textVersions: textHash.map { [.string($0)] } ?? []]))
     }
 
     /// Every document, oldest first.

@@ -23,10 +23,7 @@ extension Library {
                 throw MarginaliaError.invalidInput(
                     "a set named '\(name)' exists already; `marginalia set add \(name) ID...` adds to it, or choose another name")
             }
-            var filter = filter
-            filter.document = try filter.document.map { try Self.resolve($0, as: .document, in: db) }
-            if let author = filter.author { _ = try Self.readerIDs(matching: author, in: db) }
-            if let tag = filter.tag { filter.tag = try Self.validTags([tag]).first }
+            let filter = try Self.checkedFilter(filter, in: db)
             let ids = try Self.resolveMembers(members, in: db)
             let id = Identifier.newEntityID()
             try transaction.record(
@@ -40,6 +37,41 @@ extension Library {
                     sets: ids.isEmpty ? [:] : [Field.members: ids.map(JSONValue.string)]))
             try transaction.flush()
             return try AnnotationSet.fetchOne(db, key: id)!
+        }
+    }
+
+    /// Renames a set.
+    ///
+    /// - Throws: ``MarginaliaError/invalidInput(_:)`` when another live set has the name.
+    @discardableResult
+    public func renameSet(_ reference: String, to newName: String) throws -> AnnotationSet {
+        let name = try Self.validSetName(newName)
+        return try write { transaction in
+            let db = transaction.db
+            let set = try Self.annotationSet(reference, in: db)
+            guard set.name != name else { return set }
+            if try Self.liveSets(named: name, in: db).contains(where: { $0.id != set.id }) {
+                throw MarginaliaError.invalidInput("a set named '\(name)' exists already; choose another name")
+            }
+            try transaction.record(.set, set.id, .set(field: Field.name, value: .string(name)))
+            try transaction.flush()
+            return try AnnotationSet.fetchOne(db, key: set.id)!
+        }
+    }
+
+    /// Replaces a set's saved filter (an empty filter leaves the set its
+    /// explicit members alone). The document, author and tag are checked as
+    /// ``createSet(_:filter:members:visibility:)`` checks them.
+    @discardableResult
+    public func changeSetFilter(_ reference: String, to filter: SetFilter) throws -> AnnotationSet {
+        try write { transaction in
+            let db = transaction.db
+            let set = try Self.annotationSet(reference, in: db)
+            let filter = try Self.checkedFilter(filter, in: db)
+            guard filter != set.filter else { return set }
+            try transaction.record(.set, set.id, .set(field: Field.filter, value: filter.jsonValue))
+            try transaction.flush()
+            return try AnnotationSet.fetchOne(db, key: set.id)!
         }
     }
 
@@ -115,6 +147,15 @@ extension Library {
             throw MarginaliaError.invalidInput("'\(name)' is not a set name; a set name is one line of up to 100 characters")
         }
         return trimmed
+    }
+
+    /// A filter as it is stored: its document by id, its tag normalized, its author known.
+    static func checkedFilter(_ filter: SetFilter, in db: Database) throws -> SetFilter {
+        var filter = filter
+        filter.document = try filter.document.map { try resolve($0, as: .document, in: db) }
+        if let author = filter.author { _ = try readerIDs(matching: author, in: db) }
+        if let tag = filter.tag { filter.tag = try validTags([tag]).first }
+        return filter
     }
 
     static func liveSets(named name: String, in db: Database) throws -> [AnnotationSet] {

@@ -26,6 +26,9 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
     case deleted(id: String)
     case corrupt(String)
     case badBundle(BundleError)
+    /// A file given to `import` that cannot be read as its format: where
+    /// (`line 42`, `record 3 (line 17), field target`) and what.
+    case badImport(format: String, location: String, problem: String)
     case replicaCopied(replica: String)
     case remoteNotFound(name: String)
     case syncFolderMissing(path: String)
@@ -84,6 +87,8 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
             return "the library is damaged: \(message); run `marginalia check` for details"
         case .badBundle(let problem):
             return "the bundle was not imported: \(problem)"
+        case .badImport(let format, let location, let problem):
+            return "the \(format) file is malformed at \(location): \(problem); nothing was imported"
         case .replicaCopied(let replica):
             return "this bundle holds operations of this very replica (\(replica.prefix(8))) that this library never wrote: "
                 + "the library was copied and both copies write; keep writing in only one of them"

@@ -20,7 +20,7 @@ struct MarginaliaCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Doc.self, Annotate.self, NoteCommand.self, Edit.self, Tag.self, Remove.self, Restore.self,
-            List.self, Show.self, History.self, Search.self, SetCommand.self, Export.self, Conflicts.self, Resolve.self, BundleCommand.self,
+            List.self, Show.self, History.self, Search.self, SetCommand.self, Export.self, Import.self, Conflicts.self, Resolve.self, BundleCommand.self,
             RemoteCommand.self, Sync.self, Readers.self, Identity.self, Replica.self, Status.self, Check.self, Demo.self,
         ]
     )

@@ -8,7 +8,8 @@ struct HelpAndConventionsTests {
         ["restore"], ["list"], ["show"], ["history"], ["search"], ["status"], ["check"], ["demo"],
         ["remote", "add"], ["remote", "list"], ["remote", "rm"], ["sync"], ["readers", "list"], ["readers", "block"],
         ["readers", "unblock"], ["identity", "export"], ["replica", "reset"], ["bundle", "export"],
-        ["set", "create"], ["set", "add"], ["set", "rm"], ["set", "list"], ["set", "show"], ["export"],
+        ["set", "create"], ["set", "add"], ["set", "rm"], ["set", "rename"], ["set", "edit"], ["set", "list"], ["set", "show"],
+        ["export"], ["import"],
     ]
 
     @Test("--help of every subcommand exits 0 and shows an example", arguments: subcommands)
@@ -33,7 +34,7 @@ struct HelpAndConventionsTests {
         let result = cli.run(["--help"])
         #expect(result.succeeded, "\(result)")
         for name in ["init", "doc", "annotate", "note", "edit", "tag", "rm", "restore", "list", "show", "history", "search",
-                     "status", "check", "demo", "bundle", "remote", "sync", "readers", "identity", "replica", "set", "export"]
+                     "status", "check", "demo", "bundle", "remote", "sync", "readers", "identity", "replica", "set", "export", "import"]
         {
             #expect(result.stdout.contains("  \(name) "), "the help should list `\(name)`:\n\(result)")
         }

@@ -96,4 +96,32 @@ struct SetTests {
         #expect(try bo.library.sets().map(\.name) == ["club"])
         #expect(try bo.library.setAnnotations("club").map(\.id) == [notes[0].id])
     }
+
+    @Test func renameAndChangeTheFilterSyncToAnotherLibrary() throws {
+        let (ada, notes) = try sample()
+        let bo = try TestLibrary(name: "Bo")
+        let set = try ada.library.createSet("rivers", filter: SetFilter(tag: "river"))
+        _ = try bo.library.importBundle(try ada.library.exportBundle().data)
+
+        #expect(try ada.library.renameSet("rivers", to: "  streams ").name == "streams")
+        #expect(throws: MarginaliaError.self) { try ada.library.annotationSet("rivers") }
+        try ada.library.createSet("other")
+        #expect(throws: MarginaliaError.self) { try ada.library.renameSet("streams", to: "other") }
+        let before = try ada.library.status().stateHash
+        try ada.library.renameSet("streams", to: "streams")
+        #expect(try ada.library.status().stateHash == before, "the same name writes nothing")
+
+        let changed = try ada.library.changeSetFilter("streams", to: SetFilter(document: "sample", tag: "work"))
+        #expect(changed.filter.tag == "work" && changed.filter.document == "sample")
+        #expect(try ada.library.setAnnotations("streams").map(\.id) == [notes[2].id])
+        #expect(throws: MarginaliaError.self) { try ada.library.changeSetFilter("streams", to: SetFilter(document: "nowhere")) }
+
+        _ = try bo.library.importBundle(try ada.library.exportBundle().data)
+        let synced = try bo.library.annotationSet(set.id)
+        #expect(synced.name == "streams" && synced.filter.tag == "work")
+        #expect(try bo.library.setAnnotations("streams").map(\.id) == [notes[2].id])
+
+        try ada.library.changeSetFilter("streams", to: SetFilter())
+        #expect(try ada.library.setAnnotations("streams").isEmpty, "no filter and no members")
+    }
 }

@@ -243,3 +243,14 @@ private struct JSONBytesParser {
         }
     }
 }
+
+extension JSONValue {
+    /// The byte offset where reading `bytes` as JSON fails, or nil when
+    /// they are JSON this reader accepts: for messages that name a line.
+    public static func syntaxErrorOffset(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONBytesParser(buffer)
+            return parser.parseDocument() == nil ? min(parser.index, buffer.count) : nil
+        }
+    }
+}

@@ -16,6 +16,9 @@ enum Field {
     static let motivation = "motivation"
     static let color = "color"
     static let replyTo = "replyTo"
+    /// When an imported annotation was made in its source (register:
+    /// milliseconds since 1970); shown as its creation time.
+    static let created = "created"
     /// `anchor:<text hash>`: where `doc update` re-anchored an annotation in that text version.
     static func anchor(_ textHash: String) -> String { "anchor:\(textHash)" }
     static let anchorPrefix = "anchor:"
@@ -67,7 +70,9 @@ enum Projection {
             visibility: state.string(Field.visibility).flatMap(Visibility.init(rawValue:)) ?? .shared,
             replyTo: state.string(Field.replyTo),
             createdBy: creation.reader,
-            createdHlc: creation.hlc,
+            // An imported annotation's own time, never later than its import.
+            createdHlc: state.register(Field.created)?.intValue.map { min(HLCTimestamp(milliseconds: Int64($0), counter: 0), creation.hlc) }
+                ?? creation.hlc,
             updatedHlc: lastChange.hlc,
             deleted: state.isDeleted,
             tags: state.set(Field.tags).compactMap(\.stringValue))

@@ -117,6 +117,25 @@ struct DemoTour {
         }
         try exchange(with: library, annotation: first.id)
         try exports(from: library)
+        try imports(into: library)
+    }
+
+    /// Highlights from a Kindle come into the paper book, once however often they are imported.
+    func imports(into library: Library) throws {
+        Terminal.print()
+        Terminal.print("Ada's Kindle highlights of the novel come in from its My Clippings.txt.")
+        let clippings = [
+            "\u{FEFF}The Mill on the Floss (George Eliot)",
+            "- Your Highlight on page 7 | Location 98-99 | Added on Sunday, 3 March 2024 14:05:11", "",
+            "the strong current of the river", "==========",
+            "The Mill on the Floss (George Eliot)",
+            "- Your Bookmark on page 9 | Location 120 | Added on Sunday, 3 March 2024 14:06:00", "", "", "==========", "",
+        ].joined(separator: "\r\n")
+        for command in ["import \"My Clippings.txt\" --format kindle", "import \"My Clippings.txt\"   (again: nothing new)"] {
+            step(command)
+            let summary = try library.importAnnotations(Data(clippings.utf8), format: .kindle)
+            Terminal.print("\(summary.added.count) added, \(summary.unchanged) unchanged, \(summary.skipped.count) skipped (a bookmark)")
+        }
     }
 
     /// An annotation set, exported as Markdown for a note app and as one HTML page.

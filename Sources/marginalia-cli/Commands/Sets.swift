@@ -7,7 +7,7 @@ extension MarginaliaCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
             abstract: "Named annotation sets: a saved filter and/or chosen annotations, shared with your groups.",
-            subcommands: [Create.self, Add.self, Remove.self, List.self, Show.self])
+            subcommands: [Create.self, Add.self, Remove.self, Rename.self, Edit.self, List.self, Show.self])
     }
 }
 
@@ -35,33 +35,15 @@ extension MarginaliaCommand.SetCommand {
         @Argument(help: "Annotations to include (ids or unique prefixes).")
         var ids: [String] = []
 
-        @Option(name: .customLong("doc"), help: "Annotations of this document.")
-        var document: String?
-
-        @Option(help: "Annotations with this tag.")
-        var tag: String?
-
-        @Option(help: "Annotations by this reader (name or id prefix).")
-        var author: String?
-
-        @Option(help: ArgumentHelp("Annotations created or changed since then: 2026-11-29 or an ISO 8601 time.", valueName: "date"))
-        var since: String?
+        @OptionGroup var filter: SetFilterOptions
 
         @Flag(help: "Keep the set out of group folders.")
         var `private` = false
 
-        func validate() throws {
-            if let since, Timestamps.parseUserDate(since) == nil {
-                throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
-            }
-        }
-
         func run() throws {
             let set = try options.writing { library in
                 try library.createSet(
-                    name,
-                    filter: SetFilter(document: document, tag: tag, author: author, since: since.flatMap(Timestamps.parseUserDate)),
-                    members: ids, visibility: `private` ? .private : .shared)
+                    name, filter: filter.applied(to: SetFilter()), members: ids, visibility: `private` ? .private : .shared)
             }
             if set.isEmpty { Terminal.info("the set is empty: add annotations with `marginalia set add \(set.name) ID...`") }
             Terminal.print(set.id)
@@ -111,6 +93,65 @@ extension MarginaliaCommand.SetCommand {
         func change(_ body: (Library, String, [String]) throws -> AnnotationSet) throws {
             let set = try options.writing { try body($0, name, ids) }
             Terminal.info("\(set.name): \(set.members.count) chosen annotation\(set.members.count == 1 ? "" : "s")")
+        }
+    }
+
+    struct Rename: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rename",
+            abstract: "Rename a set (the change syncs to your groups).",
+            discussion: "Example: marginalia set rename thesis chapter-2")
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The set's name or id.")
+        var name: String
+
+        @Argument(help: "Its new name.")
+        var newName: String
+
+        func run() throws {
+            let set = try options.writing { try $0.renameSet(name, to: newName) }
+            Terminal.info("renamed the set \(set.id.prefix(8)) to \(set.name)")
+        }
+    }
+
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "edit",
+            abstract: "Change a set's filter (the change syncs to your groups).",
+            discussion: """
+                Each condition given replaces the one the set has; the others stay. \
+                --clear-filter drops every condition first (then the set is its chosen members \
+                and whatever conditions are given with it).
+
+                Examples:
+                  marginalia set edit thesis --tag chapter-2
+                  marginalia set edit for-the-club --clear-filter --doc middlemarch
+                """)
+
+        @OptionGroup var options: LibraryOptions
+
+        @Argument(help: "The set's name or id.")
+        var name: String
+
+        @OptionGroup var filter: SetFilterOptions
+
+        @Flag(help: "Drop the set's conditions before applying those given.")
+        var clearFilter = false
+
+        func validate() throws {
+            if filter.isEmpty, !clearFilter {
+                throw ValidationError("give a condition to change (--doc, --tag, --author, --since) or --clear-filter")
+            }
+        }
+
+        func run() throws {
+            let set = try options.writing { library in
+                try library.changeSetFilter(
+                    name, to: filter.applied(to: clearFilter ? SetFilter() : library.annotationSet(name).filter))
+            }
+            Terminal.info("\(set.name): filter \(describe(set.filter))")
         }
     }
 
@@ -171,6 +212,39 @@ extension MarginaliaCommand.SetCommand {
             for annotation in annotations { Terminal.print(render.line(.annotation(annotation))) }
             if annotations.isEmpty { Terminal.info("the set holds no annotation") }
         }
+    }
+}
+
+/// `--doc --tag --author --since`: the conditions of a set's filter.
+struct SetFilterOptions: ParsableArguments {
+    @Option(name: .customLong("doc"), help: "Annotations of this document.")
+    var document: String?
+
+    @Option(help: "Annotations with this tag.")
+    var tag: String?
+
+    @Option(help: "Annotations by this reader (name or id prefix).")
+    var author: String?
+
+    @Option(help: ArgumentHelp("Annotations created or changed since then: 2026-11-29 or an ISO 8601 time.", valueName: "date"))
+    var since: String?
+
+    func validate() throws {
+        if let since, Timestamps.parseUserDate(since) == nil {
+            throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
+        }
+    }
+
+    var isEmpty: Bool { document == nil && tag == nil && author == nil && since == nil }
+
+    /// `filter` with each condition given here in place of its own.
+    func applied(to filter: SetFilter) -> SetFilter {
+        var filter = filter
+        if let document { filter.document = document }
+        if let tag { filter.tag = tag }
+        if let author { filter.author = author }
+        if let since { filter.since = Timestamps.parseUserDate(since) }
+        return filter
     }
 }
 
