@@ -344,12 +344,35 @@ extension Library {
                 if !matches { problems.append("\(kind.rawValue) \(id): its row differs from the log") }
             }
             for id in storedDigests.keys.sorted() { problems.append("\(id): in the view but not in the log") }
+            problems += try Self.ownLogProblems(in: db)
             let storedAggregate = try Materializer.stateDigest(in: db)
             if storedAggregate != recomputed { problems.append("the stored state hash differs from the log's") }
             return CheckReport(
                 problems: problems, stateHash: Self.stateHash(recomputed), entities: entityCount,
                 operations: try Int.fetchOne(db, sql: "SELECT count(*) FROM operations") ?? 0, rebuilt: rebuild)
         }
+    }
+
+    /// This replica's own operations must be numbered 1, 2, … with no gap and
+    /// none at or past the next number it will write: a sync folder's bundle
+    /// chain and every peer's acknowledgements rely on that numbering.
+    static func ownLogProblems(in db: Database) throws -> [String] {
+        let local = try local(db)
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT count(*), min(seq), max(seq) FROM operations WHERE replica_id = ?",
+                arguments: [local.replicaId])
+        else { return [] }
+        let (count, first, last): (Int, Int?, Int?) = (row[0], row[1], row[2])
+        guard let first, let last else { return [] }
+        var problems: [String] = []
+        if first != 1 || last != count {
+            problems.append("this replica's own operations are not numbered 1 to \(count) without a gap (\(first) to \(last))")
+        }
+        if last >= local.nextSeq {
+            problems.append("this replica's log holds operation \(last) but would write \(local.nextSeq) next")
+        }
+        return problems
     }
 
     /// Display names of every reader the library knows.

@@ -158,7 +158,10 @@ public final class Library: Sendable {
         do {
             return try body()
         } catch let error as DatabaseError {
-            throw MarginaliaError.storage(path: path, reason: error.message ?? "\(error.resultCode)")
+            let reason =
+                error.resultCode == .SQLITE_READONLY
+                ? "it is read-only (the file, its folder or its disk)" : error.message ?? "\(error.resultCode)"
+            throw MarginaliaError.storage(path: path, reason: reason)
         }
     }
 

@@ -14,6 +14,10 @@ enum LibraryDatabase {
         var created = false
         var applied: Set<String> = []
         if fileManager.fileExists(atPath: path) {
+            let folder = (path as NSString).deletingLastPathComponent
+            if access(path, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 {
+                return try openReadOnly(path: path, known: known)
+            }
             // Looked at read-only first, so that a file that is refused is
             // left exactly as it was.
             applied = try leavingNoTrace(of: path) {
@@ -52,20 +56,68 @@ enum LibraryDatabase {
             chmod(path, 0o600)
         }
 
-        // Every command opens the library: skip the migrator when it has nothing to do.
+        // Every command opens the library: skip the migrations when none is pending.
         if pending.isEmpty { return database }
-        var migrator = DatabaseMigrator()
-        for migration in migrations {
-            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+        try migrate(database, path: path, migrations: migrations, backup: backup)
+        return database
+    }
+
+    /// Opens a library that cannot be written (a read-only file, folder or
+    /// disk) for reading: every write then fails with SQLITE_READONLY.
+    private static func openReadOnly(path: String, known: Set<String>) throws -> DatabaseQueue {
+        let folder = (path as NSString).deletingLastPathComponent
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+        // SQLite reads a WAL library only beside a -shm file it can create,
+        // except when told the file is immutable: true in a read-only folder
+        // while no WAL holds transactions not yet in the file.
+        var location = path
+        if access(folder.isEmpty ? "." : folder, W_OK) != 0, walSize == 0,
+            let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["?", "#", "%"]))
+        {
+            location = "file:\(encoded)?immutable=1"
         }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(30)
+        let database: DatabaseQueue
         do {
-            try migrator.migrate(database)
-        } catch {
-            let failed = (try? database.read { db in try migrator.appliedIdentifiers(db) })
-                .flatMap { done in pending.first { !done.contains($0.name) }?.name } ?? pending.first?.name ?? "?"
-            throw MarginaliaError.migrationFailed(path: path, migration: failed, backup: backup, reason: Self.reason(error))
+            database = try DatabaseQueue(path: location, configuration: config)
+        } catch let error as DatabaseError {
+            throw refusal(error, path: path)
+        }
+        let applied = try inspect(database, path: path, known: known)
+        if applied != known {
+            throw MarginaliaError.libraryUnwritable(
+                path: path, reason: "it is read-only, and this version must upgrade it before reading it")
         }
         return database
+    }
+
+    /// Runs the pending migrations in one transaction, so that a failure
+    /// leaves the library exactly as it was (not half upgraded), and two
+    /// processes opening an old library at once upgrade it once. The
+    /// bookkeeping is GRDB's `grdb_migrations` table, as before.
+    private static func migrate(
+        _ database: DatabaseQueue, path: String, migrations: [EmbeddedMigration], backup: String?
+    ) throws {
+        var current = migrations.first?.name ?? "?"
+        do {
+            try database.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+                    // Read under the write lock: another process may have just upgraded it.
+                    let applied = try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations")
+                    for migration in migrations where !applied.contains(migration.name) {
+                        current = migration.name
+                        try db.execute(sql: migration.sql)
+                        try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.name])
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            throw MarginaliaError.migrationFailed(path: path, migration: current, backup: backup, reason: Self.reason(error))
+        }
     }
 
     static func configuration() -> Configuration {
