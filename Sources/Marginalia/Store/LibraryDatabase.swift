@@ -21,9 +21,7 @@ enum LibraryDatabase {
             // Looked at read-only first, so that a file that is refused is
             // left exactly as it was.
             applied = try leavingNoTrace(of: path) {
-                var config = Configuration()
-                config.readonly = true
-                let queue = try DatabaseQueue(path: path, configuration: config)
+                let queue = try DatabaseQueue(path: path, configuration: readOnlyConfiguration())
                 defer { try? queue.close() }
                 return try inspect(queue, path: path, known: known)
             }
@@ -76,12 +74,9 @@ enum LibraryDatabase {
         {
             location = "file:\(encoded)?immutable=1"
         }
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = .timeout(30)
         let database: DatabaseQueue
         do {
-            database = try DatabaseQueue(path: location, configuration: config)
+            database = try DatabaseQueue(path: location, configuration: readOnlyConfiguration())
         } catch let error as DatabaseError {
             throw refusal(error, path: path)
         }
@@ -138,6 +133,15 @@ enum LibraryDatabase {
         return config
     }
 
+    /// For looking at a library without writing. It waits for writers like
+    /// ``configuration()`` does: another command may be writing right now.
+    static func readOnlyConfiguration() -> Configuration {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(30)
+        return config
+    }
+
     /// The migrations recorded in a library; refuses what is not one, or is newer.
     private static func inspect(_ database: DatabaseQueue, path: String, known: Set<String>) throws -> Set<String> {
         do {
@@ -162,6 +166,8 @@ enum LibraryDatabase {
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             .notALibrary(path: path, reason: "not an SQLite database, or a damaged one")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            .storage(path: path, reason: "another program kept it locked for too long (\(error.message ?? "database is locked"))")
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
             .unreadableFile(path: path, reason: error.message ?? "\(error.resultCode)")
         default:
@@ -192,9 +198,7 @@ enum LibraryDatabase {
         let backupPath = "\(path).before-\(migration).backup"
         do {
             try? FileManager.default.removeItem(atPath: backupPath)
-            var config = Configuration()
-            config.readonly = true
-            let source = try DatabaseQueue(path: path, configuration: config)
+            let source = try DatabaseQueue(path: path, configuration: readOnlyConfiguration())
             let destination = try DatabaseQueue(path: backupPath)
             try source.backup(to: destination)
             try destination.close()
