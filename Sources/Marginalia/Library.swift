@@ -158,10 +158,7 @@ public final class Library: Sendable {
         do {
             return try body()
         } catch let error as DatabaseError {
-            let reason =
-                error.resultCode == .SQLITE_READONLY
-                ? "it is read-only (the file, its folder or its disk)" : error.message ?? "\(error.resultCode)"
-            throw MarginaliaError.storage(path: path, reason: reason)
+            throw MarginaliaError.storage(path: path, reason: LibraryDatabase.storageProblem(error, path: path))
         }
     }
 

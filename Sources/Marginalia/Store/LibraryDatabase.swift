@@ -15,7 +15,9 @@ enum LibraryDatabase {
         var applied: Set<String> = []
         if fileManager.fileExists(atPath: path) {
             let folder = (path as NSString).deletingLastPathComponent
-            if access(path, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 {
+            // Where nothing can be written (a read-only file, folder or disk,
+            // or a full disk), reading must still work.
+            if access(path, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 || isFull(path) {
                 return try openReadOnly(path: path, known: known)
             }
             // Looked at read-only first, so that a file that is refused is
@@ -61,15 +63,15 @@ enum LibraryDatabase {
     }
 
     /// Opens a library that cannot be written (a read-only file, folder or
-    /// disk) for reading: every write then fails with SQLITE_READONLY.
+    /// disk, or a full disk) for reading: every write then fails with SQLITE_READONLY.
     private static func openReadOnly(path: String, known: Set<String>) throws -> DatabaseQueue {
         let folder = (path as NSString).deletingLastPathComponent
         let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
         // SQLite reads a WAL library only beside a -shm file it can create,
         // except when told the file is immutable: true in a read-only folder
-        // while no WAL holds transactions not yet in the file.
+        // or on a full disk while no WAL holds transactions not yet in the file.
         var location = path
-        if access(folder.isEmpty ? "." : folder, W_OK) != 0, walSize == 0,
+        if access(folder.isEmpty ? "." : folder, W_OK) != 0 || isFull(path), walSize == 0,
             let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["?", "#", "%"]))
         {
             location = "file:\(encoded)?immutable=1"
@@ -161,9 +163,29 @@ enum LibraryDatabase {
         }
     }
 
+    /// Whether the disk holding `path` has no room left for SQLite's files.
+    static func isFull(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        var stats = statvfs()
+        guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return false }
+        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize) < 64 * 1024
+    }
+
+    /// What went wrong with the library's storage, in words: SQLite's own,
+    /// except where the disk or the file forbids writing.
+    static func storageProblem(_ error: DatabaseError, path: String) -> String {
+        switch error.resultCode {
+        case .SQLITE_FULL: "the disk is full"
+        case .SQLITE_READONLY: isFull(path) ? "the disk is full" : "it is read-only (the file, its folder or its disk)"
+        default: error.message ?? "\(error.resultCode)"
+        }
+    }
+
     /// A clear error for a file SQLite cannot read as a library.
     private static func refusal(_ error: DatabaseError, path: String) -> MarginaliaError {
         switch error.resultCode {
+        case .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_READONLY:
+            .storage(path: path, reason: storageProblem(error, path: path))
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             .notALibrary(path: path, reason: "not an SQLite database, or a damaged one")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
