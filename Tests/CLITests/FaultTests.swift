@@ -69,10 +69,10 @@ struct FaultTests {
         try cli.ok(["remote", "add", "mine", folder, "--personal", "--library", library])
         try cli.ok(["sync", "--library", library])
         // Work for the full disk to refuse: a long text, another reader's bundle, something to push.
-        let longText = try cli.write("long.md", String(repeating: "A sentence that takes room on the disk. ", count: 20_000))
+        let longText = try cli.write("long.md", String(repeating: "A sentence that takes room on the disk. ", count: 1_000))
         let other = try CLI.reader("Other")
         try other.create(["doc", "add", longText, "--id", "long"])
-        for page in 1...50 { try other.create(["annotate", "long", "--at", "\(page * 10):\(page * 10 + 5)", "--note", "n\(page)"]) }
+        for page in 1...3 { try other.create(["annotate", "long", "--at", "\(page * 10):\(page * 10 + 5)", "--note", "n\(page)"]) }
         let bundle = try other.exportBundle()
         try cli.create(["annotate", "book", "--page", "12", "--note", "to be pushed", "--library", library])
         let hash = try cli.stateHash(library: library)
