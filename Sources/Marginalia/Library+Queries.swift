@@ -294,7 +294,9 @@ extension Library {
     }
 
     /// Verifies the library: SQLite's integrity check, every operation
-    /// readable, and the view equal to a fresh fold of the log. With
+    /// readable, the view equal to a fresh fold of the log, this replica's
+    /// operations numbered without a gap, and the bundle chains of the sync
+    /// folders within reach. With
     /// `rebuild`, the view is rebuilt from the log first (in one transaction).
     public func check(rebuild: Bool = false, progress: Progress = { _, _ in }) throws -> CheckReport {
         if rebuild {
@@ -307,7 +309,7 @@ extension Library {
                 }
             }
         }
-        return try read { db in
+        var report = try read { db in
             var problems: [String] = []
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             if integrity != ["ok"] { problems += integrity.prefix(10).map { "SQLite: \($0)" } }
@@ -351,6 +353,8 @@ extension Library {
                 problems: problems, stateHash: Self.stateHash(recomputed), entities: entityCount,
                 operations: try Int.fetchOne(db, sql: "SELECT count(*) FROM operations") ?? 0, rebuilt: rebuild)
         }
+        report.problems += try syncChainProblems()
+        return report
     }
 
     /// This replica's own operations must be numbered 1, 2, … with no gap and

@@ -133,6 +133,25 @@ struct FaultTests {
         #expect(ids(try bo.jsonArray(["list", "--json"])).contains(note))
     }
 
+    @Test("check notices this replica's bundle chain broken in a sync folder")
+    func checkSeesABrokenChain() throws {
+        let cli = try CLI()
+        let scratch = ScratchFolder()
+        let folder = scratch.path("mine")
+        try cli.initLibrary()
+        try cli.ok(["remote", "add", "mine", folder, "--personal"])
+        for note in ["one", "two"] {
+            try cli.create(["note", "add", note])
+            try cli.ok(["sync"])
+        }
+        try Self.expectChecked(cli)
+        let replica = try #require(string(try cli.jsonObject(["status", "--json"]), "replica"))
+        let first = try #require(cli.listing(folder + "/replicas/" + replica).first { $0.hasPrefix("000000000001-") })
+        try FileManager.default.removeItem(atPath: folder + "/replicas/\(replica)/\(first)")
+        let check = cli.run(["check"])
+        #expect(check.status == 1 && check.stdout.contains("bundle 1 is missing or damaged"), "\(check)")
+    }
+
     // MARK: Not a library
 
     @Test("a library file that is not SQLite: every command refuses it with one line and leaves it as it was")
