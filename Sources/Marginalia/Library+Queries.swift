@@ -294,7 +294,9 @@ extension Library {
     }
 
     /// Verifies the library: SQLite's integrity check, every operation
-    /// readable, and the view equal to a fresh fold of the log. With
+    /// readable, the view equal to a fresh fold of the log, this replica's
+    /// operations numbered without a gap, and the bundle chains of the sync
+    /// folders within reach. With
     /// `rebuild`, the view is rebuilt from the log first (in one transaction).
     public func check(rebuild: Bool = false, progress: Progress = { _, _ in }) throws -> CheckReport {
         if rebuild {
@@ -307,7 +309,7 @@ extension Library {
                 }
             }
         }
-        return try read { db in
+        var report = try read { db in
             var problems: [String] = []
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             if integrity != ["ok"] { problems += integrity.prefix(10).map { "SQLite: \($0)" } }
@@ -344,12 +346,37 @@ extension Library {
                 if !matches { problems.append("\(kind.rawValue) \(id): its row differs from the log") }
             }
             for id in storedDigests.keys.sorted() { problems.append("\(id): in the view but not in the log") }
+            problems += try Self.ownLogProblems(in: db)
             let storedAggregate = try Materializer.stateDigest(in: db)
             if storedAggregate != recomputed { problems.append("the stored state hash differs from the log's") }
             return CheckReport(
                 problems: problems, stateHash: Self.stateHash(recomputed), entities: entityCount,
                 operations: try Int.fetchOne(db, sql: "SELECT count(*) FROM operations") ?? 0, rebuilt: rebuild)
         }
+        report.problems += try syncChainProblems()
+        return report
+    }
+
+    /// This replica's own operations must be numbered 1, 2, … with no gap and
+    /// none at or past the next number it will write: a sync folder's bundle
+    /// chain and every peer's acknowledgements rely on that numbering.
+    static func ownLogProblems(in db: Database) throws -> [String] {
+        let local = try local(db)
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT count(*), min(seq), max(seq) FROM operations WHERE replica_id = ?",
+                arguments: [local.replicaId])
+        else { return [] }
+        let (count, first, last): (Int, Int?, Int?) = (row[0], row[1], row[2])
+        guard let first, let last else { return [] }
+        var problems: [String] = []
+        if first != 1 || last != count {
+            problems.append("this replica's own operations are not numbered 1 to \(count) without a gap (\(first) to \(last))")
+        }
+        if last >= local.nextSeq {
+            problems.append("this replica's log holds operation \(last) but would write \(local.nextSeq) next")
+        }
+        return problems
     }
 
     /// Display names of every reader the library knows.

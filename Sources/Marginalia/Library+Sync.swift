@@ -726,6 +726,74 @@ extension Library {
         try AtomicFile.write(Data((acks.prettyJSON + "\n").utf8), to: directory + "/acks.json")
     }
 
+    // MARK: Checking
+
+    /// The bundle chains of every sync folder this library can reach (a
+    /// folder not there now is not looked at): its own bundles, from the one
+    /// it recorded writing last back to the first, each there and naming the
+    /// one before; and the last bundle it applied of each other replica,
+    /// where that file is still in the folder, held whole in the log.
+    func syncChainProblems() throws -> [String] {
+        let local = try read { db in try Self.local(db) }
+        var problems: [String] = []
+        for remote in try remotes() {
+            let path = remote.isGit ? gitClonePath(remote.name) : remote.location
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let folder = ChannelFolder(path: path)
+            let key = remote.channelKey.map { ChannelKey(key: SymmetricKey(data: $0)) }
+            func bundles(of replica: String) -> [Int: [String]] {
+                var found: [Int: [String]] = [:]
+                for name in (try? folder.entries(ofReplica: replica)) ?? [] {
+                    if case .bundle(let seq, _) = ChannelFolder.classify(name) { found[seq, default: []].append(name) }
+                }
+                return found
+            }
+            func problem(_ text: String) { problems.append("sync folder '\(remote.name)': \(text)") }
+
+            // From the bundle recorded last back to the first, each naming the one before.
+            let published = try publishedChain(remote.channelID, replica: local.replicaId)
+            let own = bundles(of: local.replicaId)
+            var (seq, hash) = (published.seq, Optional(published.hash))
+            while seq > 0, let expected = hash {
+                let bundle = (own[seq] ?? []).lazy.compactMap { name -> Bundle? in
+                    guard case .bundle(_, let prefix) = ChannelFolder.classify(name), expected.hasPrefix(prefix) else { return nil }
+                    return try? self.readBundle(folder.path + "/replicas/\(local.replicaId)/\(name)", key: key)
+                }.first { $0.hash == expected }
+                guard let bundle else {
+                    problem("this replica's bundle \(seq) is missing or damaged: its chain is broken")
+                    break
+                }
+                if bundle.chain?.channel != remote.channelID || bundle.chain?.seq != seq {
+                    problem("this replica's bundle \(seq) names another place in its chain")
+                    break
+                }
+                (seq, hash) = (seq - 1, bundle.chain?.previous)
+                if (seq == 0) != (hash == nil) {
+                    problem("this replica's bundle \(seq + 1) names \(hash == nil ? "no" : "a") bundle before it")
+                }
+            }
+
+            let consumed = try read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT replica_id, bundle_seq, bundle_hash FROM sync_consumed WHERE channel_id = ?",
+                    arguments: [remote.channelID])
+            }
+            for row in consumed {
+                let (replica, seq, hash): (String, Int, String) = (row[0], row[1], row[2])
+                for name in bundles(of: replica)[seq] ?? [] {
+                    guard case .bundle(_, let prefix) = ChannelFolder.classify(name), hash.hasPrefix(prefix),
+                        let bundle = try? readBundle(folder.path + "/replicas/\(replica)/\(name)", key: key),
+                        bundle.hash == hash
+                    else { continue }
+                    if try !holdsExactly(bundle.operations) {
+                        problem("bundle \(seq) of replica \(replica.prefix(8)) is recorded as applied but the log lacks some of it")
+                    }
+                }
+            }
+        }
+        return problems
+    }
+
     // MARK: Bookkeeping
 
     struct PublishedChain {

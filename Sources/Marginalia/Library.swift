@@ -158,7 +158,7 @@ public final class Library: Sendable {
         do {
             return try body()
         } catch let error as DatabaseError {
-            throw MarginaliaError.storage(path: path, reason: error.message ?? "\(error.resultCode)")
+            throw MarginaliaError.storage(path: path, reason: LibraryDatabase.storageProblem(error, path: path))
         }
     }
 

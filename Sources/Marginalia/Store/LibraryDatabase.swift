@@ -14,12 +14,16 @@ enum LibraryDatabase {
         var created = false
         var applied: Set<String> = []
         if fileManager.fileExists(atPath: path) {
+            let folder = (path as NSString).deletingLastPathComponent
+            // Where nothing can be written (a read-only file, folder or disk,
+            // or a full disk), reading must still work.
+            if access(path, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 || isFull(path) {
+                return try openReadOnly(path: path, known: known)
+            }
             // Looked at read-only first, so that a file that is refused is
             // left exactly as it was.
             applied = try leavingNoTrace(of: path) {
-                var config = Configuration()
-                config.readonly = true
-                let queue = try DatabaseQueue(path: path, configuration: config)
+                let queue = try DatabaseQueue(path: path, configuration: readOnlyConfiguration())
                 defer { try? queue.close() }
                 return try inspect(queue, path: path, known: known)
             }
@@ -52,20 +56,65 @@ enum LibraryDatabase {
             chmod(path, 0o600)
         }
 
-        // Every command opens the library: skip the migrator when it has nothing to do.
+        // Every command opens the library: skip the migrations when none is pending.
         if pending.isEmpty { return database }
-        var migrator = DatabaseMigrator()
-        for migration in migrations {
-            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+        try migrate(database, path: path, migrations: migrations, backup: backup)
+        return database
+    }
+
+    /// Opens a library that cannot be written (a read-only file, folder or
+    /// disk, or a full disk) for reading: every write then fails with SQLITE_READONLY.
+    private static func openReadOnly(path: String, known: Set<String>) throws -> DatabaseQueue {
+        let folder = (path as NSString).deletingLastPathComponent
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+        // SQLite reads a WAL library only beside a -shm file it can create,
+        // except when told the file is immutable: true in a read-only folder
+        // or on a full disk while no WAL holds transactions not yet in the file.
+        var location = path
+        if access(folder.isEmpty ? "." : folder, W_OK) != 0 || isFull(path), walSize == 0,
+            let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["?", "#", "%"]))
+        {
+            location = "file:\(encoded)?immutable=1"
         }
+        let database: DatabaseQueue
         do {
-            try migrator.migrate(database)
-        } catch {
-            let failed = (try? database.read { db in try migrator.appliedIdentifiers(db) })
-                .flatMap { done in pending.first { !done.contains($0.name) }?.name } ?? pending.first?.name ?? "?"
-            throw MarginaliaError.migrationFailed(path: path, migration: failed, backup: backup, reason: Self.reason(error))
+            database = try DatabaseQueue(path: location, configuration: readOnlyConfiguration())
+        } catch let error as DatabaseError {
+            throw refusal(error, path: path)
+        }
+        let applied = try inspect(database, path: path, known: known)
+        if applied != known {
+            throw MarginaliaError.libraryUnwritable(
+                path: path, reason: "it is read-only, and this version must upgrade it before reading it")
         }
         return database
+    }
+
+    /// Runs the pending migrations in one transaction, so that a failure
+    /// leaves the library exactly as it was (not half upgraded), and two
+    /// processes opening an old library at once upgrade it once. The
+    /// bookkeeping is GRDB's `grdb_migrations` table, as before.
+    private static func migrate(
+        _ database: DatabaseQueue, path: String, migrations: [EmbeddedMigration], backup: String?
+    ) throws {
+        var current = migrations.first?.name ?? "?"
+        do {
+            try database.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+                    // Read under the write lock: another process may have just upgraded it.
+                    let applied = try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations")
+                    for migration in migrations where !applied.contains(migration.name) {
+                        current = migration.name
+                        try db.execute(sql: migration.sql)
+                        try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.name])
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            throw MarginaliaError.migrationFailed(path: path, migration: current, backup: backup, reason: Self.reason(error))
+        }
     }
 
     static func configuration() -> Configuration {
@@ -83,6 +132,15 @@ enum LibraryDatabase {
             // WAL while it runs.
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
+        return config
+    }
+
+    /// For looking at a library without writing. It waits for writers like
+    /// ``configuration()`` does: another command may be writing right now.
+    static func readOnlyConfiguration() -> Configuration {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(30)
         return config
     }
 
@@ -105,11 +163,33 @@ enum LibraryDatabase {
         }
     }
 
+    /// Whether the disk holding `path` has no room left for SQLite's files.
+    static func isFull(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        var stats = statvfs()
+        guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return false }
+        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize) < 64 * 1024
+    }
+
+    /// What went wrong with the library's storage, in words: SQLite's own,
+    /// except where the disk or the file forbids writing.
+    static func storageProblem(_ error: DatabaseError, path: String) -> String {
+        switch error.resultCode {
+        case .SQLITE_FULL: "the disk is full"
+        case .SQLITE_READONLY: isFull(path) ? "the disk is full" : "it is read-only (the file, its folder or its disk)"
+        default: error.message ?? "\(error.resultCode)"
+        }
+    }
+
     /// A clear error for a file SQLite cannot read as a library.
     private static func refusal(_ error: DatabaseError, path: String) -> MarginaliaError {
         switch error.resultCode {
+        case .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_READONLY:
+            .storage(path: path, reason: storageProblem(error, path: path))
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             .notALibrary(path: path, reason: "not an SQLite database, or a damaged one")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            .storage(path: path, reason: "another program kept it locked for too long (\(error.message ?? "database is locked"))")
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
             .unreadableFile(path: path, reason: error.message ?? "\(error.resultCode)")
         default:
@@ -140,9 +220,7 @@ enum LibraryDatabase {
         let backupPath = "\(path).before-\(migration).backup"
         do {
             try? FileManager.default.removeItem(atPath: backupPath)
-            var config = Configuration()
-            config.readonly = true
-            let source = try DatabaseQueue(path: path, configuration: config)
+            let source = try DatabaseQueue(path: path, configuration: readOnlyConfiguration())
             let destination = try DatabaseQueue(path: backupPath)
             try source.backup(to: destination)
             try destination.close()
