@@ -11,53 +11,48 @@ enum LibraryDatabase {
     ) throws -> DatabaseQueue {
         let fileManager = FileManager.default
         let known = Set(migrations.map(\.name))
-        var created = false
+        let exists = fileManager.fileExists(atPath: path)
         var applied: Set<String> = []
-        if fileManager.fileExists(atPath: path) {
+        let database: DatabaseQueue
+        if exists {
             let folder = (path as NSString).deletingLastPathComponent
             // Where nothing can be written (a read-only file, folder or disk,
             // or a full disk), reading must still work.
             if access(path, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 || isFull(path) {
                 return try openReadOnly(path: path, known: known)
             }
-            // Looked at read-only first, so that a file that is refused is
-            // left exactly as it was.
-            applied = try leavingNoTrace(of: path) {
-                let queue = try DatabaseQueue(path: path, configuration: readOnlyConfiguration())
-                defer { try? queue.close() }
-                return try inspect(queue, path: path, known: known)
+            // One connection looks before anything is written, so that a file
+            // that is refused is left exactly as it was, and then serves the
+            // command (every command opens the library: one open, not two).
+            (database, applied) = try leavingNoTrace(of: path) {
+                let database = try DatabaseQueue(path: path, configuration: configuration())
+                do {
+                    return (database, try inspect(database, path: path, known: known))
+                } catch {
+                    try? database.close()
+                    throw error
+                }
             }
         } else {
             guard createIfMissing else { throw MarginaliaError.libraryMissing(path: path) }
             let folder = (path as NSString).deletingLastPathComponent
             do {
                 if !folder.isEmpty { try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+                database = try DatabaseQueue(path: path, configuration: configuration())
+                // WAL lets readers and a writer share the file; the mode is
+                // kept in the file, so only a new library sets it.
+                try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             } catch {
+                try? fileManager.removeItem(atPath: path)
                 throw MarginaliaError.libraryUnwritable(path: path, reason: blockingFile(above: path) ?? Self.reason(error))
             }
-            created = true
-        }
-
-        let pending = migrations.filter { !applied.contains($0.name) }
-        var backup: String?
-        if !applied.isEmpty, let first = pending.first {
-            backup = try makeBackup(of: path, before: first.name)
-        }
-
-        let database: DatabaseQueue
-        do {
-            database = try DatabaseQueue(path: path, configuration: configuration())
-        } catch {
-            if created { try? fileManager.removeItem(atPath: path) }
-            throw MarginaliaError.libraryUnwritable(path: path, reason: Self.reason(error))
-        }
-        if created {
             // The library holds the reader's secret key.
             chmod(path, 0o600)
         }
 
-        // Every command opens the library: skip the migrations when none is pending.
-        if pending.isEmpty { return database }
+        let pending = migrations.filter { !applied.contains($0.name) }
+        guard let first = pending.first else { return database }
+        let backup = applied.isEmpty ? nil : try makeBackup(of: path, before: first.name)
         try migrate(database, path: path, migrations: migrations, backup: backup)
         return database
     }
@@ -119,7 +114,6 @@ enum LibraryDatabase {
 
     static func configuration() -> Configuration {
         var config = Configuration()
-        config.journalMode = .wal
         // Several processes share a library (an `annotate` during a `sync`):
         // wait for the writer instead of failing with "database is locked".
         config.busyMode = .timeout(30)
