@@ -85,7 +85,7 @@ extension Library {
     public func export(_ request: ExportRequest) throws -> Data {
         let contents = try exportContents(request)
         switch request.format {
-        case .jsonld: return Data(JSONLDExport.render(contents).utf8)
+        case .jsonld: return Data(JSONLDExport.render(contents))
         case .markdown: return Data(MarkdownExport.render(contents).utf8)
         case .csv: return Data(CSVExport.render(contents).utf8)
         case .readwise: return Data(CSVExport.renderReadwise(contents).utf8)
@@ -160,10 +160,7 @@ extension Document {
 
 extension HLCTimestamp {
     /// `2026-11-29T11:40:00Z`: seconds precision, UTC.
-    var isoSeconds: String {
-        Date(timeIntervalSince1970: TimeInterval(milliseconds / 1000)).formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!))
-    }
+    var isoSeconds: String { description.prefix(19) + "Z" }
     /// `2026-11-29`.
-    var day: String { String(isoSeconds.prefix(10)) }
+    var day: String { String(description.prefix(10)) }
 }
