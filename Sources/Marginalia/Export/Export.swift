@@ -99,22 +99,20 @@ extension Library {
                 document: request.document, tag: request.tag, author: request.author, since: request.since,
                 kind: .annotation)
             var set: AnnotationSet?
-            var annotations: [Annotation]
-            let filtered = try Self.items(filter, in: db).compactMap { item -> Annotation? in
-                if case .annotation(let a) = item { a } else { nil }
+            var annotations = try Self.items(filter, in: db).compactMap { item -> Annotation? in
+                guard case .annotation(let a) = item, request.includePrivate || a.visibility == .shared else { return nil }
+                return a
             }
             if let reference = request.set {
                 let found = try Self.annotationSet(reference, in: db)
                 set = found
-                let passing = Set(filtered.map(\.id))
+                let passing = Set(annotations.map(\.id))
                 annotations = try Self.setAnnotations(found, in: db).filter { passing.contains($0.id) }
-            } else {
-                annotations = filtered
             }
-            if !request.includePrivate { annotations = annotations.filter { $0.visibility == .shared } }
 
             var byDocument: [String: [Annotation]] = [:]
             for annotation in annotations { byDocument[annotation.documentId, default: []].append(annotation) }
+            annotations = []
             var documents: [(Document, [Annotation])] = []
             var texts: [String: String] = [:]
             for (id, list) in byDocument {

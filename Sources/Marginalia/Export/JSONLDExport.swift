@@ -49,15 +49,16 @@ enum JSONLDExport {
         json.key("first")
         openPage(0, into: &json)
         var written = 0
-        for (document, annotations) in contents.documents {
-            let source = document.iri
-            for annotation in annotations {
+        for entry in contents.documents.indices {
+            let source = contents.documents[entry].document.iri
+            // By index: an Annotation is large, and a loop variable would copy each one.
+            for index in contents.documents[entry].annotations.indices {
                 if written > 0 && written % pageSize == 0 {
                     json.closeArray()
                     json.key("next")
                     openPage(written / pageSize, into: &json)
                 }
-                write(annotation, source: source, contents: contents, into: &json)
+                write(contents.documents[entry].annotations[index], source: source, contents: contents, into: &json)
                 written += 1
             }
         }
