@@ -128,13 +128,19 @@ extension Library {
             arguments: [id])
         var anchors: [String: Anchor] = [:]
         for row in rows {
-            guard let status = Anchor.Status(rawValue: row["status"]) else { continue }
-            let start: Int? = row["position_start"]
-            let end: Int? = row["position_end"]
-            let position = start.flatMap { start in end.map { TextPositionSelector(start: start, end: $0) } }
-            anchors[row["text_hash"]] = Anchor(status: status, position: position, score: row["score"])
+            if let (textHash, anchor) = recordedAnchor(row) { anchors[textHash] = anchor }
         }
         return anchors
+    }
+
+    /// One row of `anchors` (its columns text_hash, status, position_start,
+    /// position_end and score): the text version and where the annotation stands in it.
+    static func recordedAnchor(_ row: Row) -> (textHash: String, anchor: Anchor)? {
+        guard let status = Anchor.Status(rawValue: row["status"]) else { return nil }
+        let start: Int? = row["position_start"]
+        let end: Int? = row["position_end"]
+        let position = start.flatMap { start in end.map { TextPositionSelector(start: start, end: $0) } }
+        return (row["text_hash"], Anchor(status: status, position: position, score: row["score"]))
     }
 
     /// Fills in where each annotation stands in its document's current text.

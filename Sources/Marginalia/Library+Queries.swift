@@ -164,7 +164,12 @@ extension Library {
                 let rows = try Annotation.fetchAll(
                     db, sql: "SELECT * FROM annotations \(clause) ORDER BY created_hlc DESC\(sortsHere ? "" : limit)",
                     arguments: arguments)
-                var annotations = try Self.placed(try rows.map { try Self.completed($0, in: db) }, in: db)
+                // Without a LIMIT in the query, the rows are all that the clause selects.
+                let completed =
+                    sortsHere || filter.limit == nil
+                    ? try Self.completed(rows, selectedBy: clause, arguments: arguments, in: db)
+                    : try rows.map { try Self.completed($0, in: db) }
+                var annotations = try Self.placed(completed, in: db)
                 if let page = filter.page {
                     annotations = annotations.filter { $0.page.flatMap(PageLocator.init(parsing:))?.overlaps(page) ?? false }
                 }
@@ -178,8 +183,10 @@ extension Library {
                     db, sql: "SELECT * FROM notes \(clause) ORDER BY created_hlc DESC\(limit)", arguments: arguments)
                 items += try notes.map { .note(try Self.completed($0, in: db)) }
             }
-            // Within one document, annotations keep text order and its notes follow.
-            if documentID == nil { items.sort { $0.createdHlc > $1.createdHlc } }
+            // Within one document, annotations keep text order and its notes
+            // follow. Otherwise, newest first: the query's order, when it read one kind only.
+            let readBothKinds = filter.kind != .note && filter.kind != .annotation && !filter.annotationsOnly
+            if documentID == nil && readBothKinds { items.sort { $0.createdHlc > $1.createdHlc } }
             if let limit = filter.limit { items = Array(items.prefix(limit)) }
             return items
         }

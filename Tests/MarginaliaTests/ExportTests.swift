@@ -203,4 +203,84 @@ struct ExportTests {
         #expect(html.contains("data-reader=\"r1\""))
         #expect(html.contains(notes["cafe"]!.id))
     }
+
+    @Test("a JSON-LD export of several pages: each inside the previous one's next, linked both ways, not indented deeper")
+    func jsonLDPages() throws {
+        let test = try TestLibrary(name: "Ada")
+        let text = (0..<400).map { "Sentence \($0) of a long text." }.joined(separator: " ")
+        let doc = try test.library.addDocument(text: text, DocumentDraft(title: "Long", slug: "long")).id
+        let count = JSONLDExport.pageSize * 2 + 5
+        _ = try test.library.annotate(
+            (0..<count).map { AnnotationDraft(document: doc, anchor: .position(start: $0, end: $0 + 8), note: $0 % 2 == 0 ? "n\($0)" : nil) })
+        let data = try test.library.export(ExportRequest(format: .jsonld))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(root["total"] as? Int == count)
+        var pages: [[String: Any]] = []
+        var page = root["first"] as? [String: Any]
+        while let current = page {
+            pages.append(current)
+            page = current["next"] as? [String: Any]
+        }
+        #expect(pages.map { ($0["items"] as? [Any])?.count } == [1000, 1000, 5])
+        #expect(pages.map { $0["startIndex"] as? Int } == [0, 1000, 2000])
+        #expect(root["last"] as? String == pages.last?["id"] as? String)
+        #expect(pages[1]["prev"] as? String == pages[0]["id"] as? String && pages[0]["prev"] == nil)
+        let starts = pages.flatMap { $0["items"] as? [[String: Any]] ?? [] }.compactMap { item -> Int? in
+            let selectors = (item["target"] as? [String: Any])?["selector"] as? [[String: Any]]
+            return selectors?.first { $0["type"] as? String == "TextPositionSelector" }?["start"] as? Int
+        }
+        #expect(starts == Array(0..<count), "text order across pages")
+        let lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
+        let deepest = lines.map { line in line.prefix { $0 == " " }.count }.max()
+        // An annotation's deepest line (a selector's fields) is 7 levels in; a
+        // page nested in another is not indented further than the first.
+        #expect((deepest ?? 0) <= 2 * 7, "indented \(deepest ?? 0) spaces")
+    }
+
+    @Test("the JSON writer prints what prettyJSON (JSONEncoder) prints")
+    func prettyJSONWriterMatchesJSONEncoder() {
+        let allASCII = String(String.UnicodeScalarView((0..<0x80).map { Unicode.Scalar(UInt8($0)) }))
+        let value: JSONValue = [
+            "b": [1, -20, "x", [], [:]],
+            "a": ["empty": [:], "none": [], "text": .string(allASCII + " é 🍵 \u{2028} /"), "k\u{1}\"": "escaped key"],
+            "@context": .array([.object(["z": 0]), .array([.string("")])]),
+        ]
+        func write(_ value: JSONValue, into json: inout PrettyJSONWriter) {
+            switch value {
+            case .string(let string): json.string(string)
+            case .int(let int): json.int(int)
+            case .array(let items):
+                json.openArray()
+                for item in items { write(item, into: &json) }
+                json.closeArray()
+            case .object(let fields):
+                json.openObject()
+                for key in fields.keys.sorted() {
+                    json.key(key)
+                    write(fields[key]!, into: &json)
+                }
+                json.closeObject()
+            case .null, .bool: Issue.record("the writer writes no \(value)")
+            }
+        }
+        var json = PrettyJSONWriter()
+        write(value, into: &json)
+        #expect(String(decoding: json.finish(), as: UTF8.self) == value.prettyJSON + "\n")
+    }
+
+    @Test("timestamps print the date and time Foundation prints, and the exact milliseconds")
+    func timestampsMatchFoundation() {
+        // Foundation formats a Date, a Double: 1780000000.123 may come out as .122.
+        // So the seconds are compared with Foundation's, the milliseconds with the integer.
+        let seconds = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!)
+        var generator = SeededGenerator(seed: 7)
+        let edges: [Int64] = [0, 1, 999, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, 1_780_000_000_123]
+        let largest: Int64 = (1 << 47) - 1
+        for milliseconds in edges + (0..<5000).map({ _ in Int64.random(in: 0...largest, using: &generator) }) {
+            let stamp = HLCTimestamp(milliseconds: milliseconds, counter: 3)
+            let whole = Date(timeIntervalSince1970: TimeInterval(milliseconds / 1000)).formatted(seconds)
+            let fraction = String(milliseconds % 1000 + 1000).dropFirst()
+            #expect(stamp.description == whole.dropLast() + "." + fraction + "Z", "\(milliseconds)")
+        }
+    }
 }

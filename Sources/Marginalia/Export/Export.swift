@@ -85,7 +85,7 @@ extension Library {
     public func export(_ request: ExportRequest) throws -> Data {
         let contents = try exportContents(request)
         switch request.format {
-        case .jsonld: return Data(JSONLDExport.render(contents).utf8)
+        case .jsonld: return Data(JSONLDExport.render(contents))
         case .markdown: return Data(MarkdownExport.render(contents).utf8)
         case .csv: return Data(CSVExport.render(contents).utf8)
         case .readwise: return Data(CSVExport.renderReadwise(contents).utf8)
@@ -99,22 +99,20 @@ extension Library {
                 document: request.document, tag: request.tag, author: request.author, since: request.since,
                 kind: .annotation)
             var set: AnnotationSet?
-            var annotations: [Annotation]
-            let filtered = try Self.items(filter, in: db).compactMap { item -> Annotation? in
-                if case .annotation(let a) = item { a } else { nil }
+            var annotations = try Self.items(filter, in: db).compactMap { item -> Annotation? in
+                guard case .annotation(let a) = item, request.includePrivate || a.visibility == .shared else { return nil }
+                return a
             }
             if let reference = request.set {
                 let found = try Self.annotationSet(reference, in: db)
                 set = found
-                let passing = Set(filtered.map(\.id))
+                let passing = Set(annotations.map(\.id))
                 annotations = try Self.setAnnotations(found, in: db).filter { passing.contains($0.id) }
-            } else {
-                annotations = filtered
             }
-            if !request.includePrivate { annotations = annotations.filter { $0.visibility == .shared } }
 
             var byDocument: [String: [Annotation]] = [:]
             for annotation in annotations { byDocument[annotation.documentId, default: []].append(annotation) }
+            annotations = []
             var documents: [(Document, [Annotation])] = []
             var texts: [String: String] = [:]
             for (id, list) in byDocument {
@@ -160,10 +158,7 @@ extension Document {
 
 extension HLCTimestamp {
     /// `2026-11-29T11:40:00Z`: seconds precision, UTC.
-    var isoSeconds: String {
-        Date(timeIntervalSince1970: TimeInterval(milliseconds / 1000)).formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!))
-    }
+    var isoSeconds: String { description.prefix(19) + "Z" }
     /// `2026-11-29`.
-    var day: String { String(isoSeconds.prefix(10)) }
+    var day: String { String(description.prefix(10)) }
 }

@@ -46,7 +46,7 @@ enum HTMLExport {
         for id in readerIDs {
             out += "<li><span class=\"swatch \(classOf[id]!)\"></span>\(escape(contents.readerName(id)))</li>"
         }
-        out += "</ul>\n<p class=\"count\">\(contents.annotations.count) annotation\(contents.annotations.count == 1 ? "" : "s") on \(contents.documents.count) document\(contents.documents.count == 1 ? "" : "s")</p>\n</header>\n<main>\n"
+        out += "</ul>\n<p class=\"count\" id=\"shown\">\(contents.annotations.count) annotation\(contents.annotations.count == 1 ? "" : "s") on \(contents.documents.count) document\(contents.documents.count == 1 ? "" : "s")</p>\n</header>\n<main>\n"
 
         var orphans: [(Document, Annotation)] = []
         for (document, annotations) in contents.documents {
@@ -198,25 +198,51 @@ enum HTMLExport {
 
         """
 
+    /// Hides the cards and highlights the filters leave out, says how many
+    /// are shown, and keeps the filters in the address (`#reader=Bo&tag=light`,
+    /// by name or value), so a filtered view can be bookmarked or sent.
     static let script = """
         (function () {
           var reader = document.getElementById('reader'), tag = document.getElementById('tag');
+          var shown = document.getElementById('shown'), summary = shown.textContent;
+          function choose(select, wanted) {
+            for (var i = 0; i < select.options.length; i++) {
+              if (select.options[i].value === wanted || select.options[i].text === wanted) { select.selectedIndex = i; return; }
+            }
+          }
           function apply() {
-            var on = {};
+            var on = {}, total = 0, count = 0;
             document.querySelectorAll('.card').forEach(function (card) {
               var ok = (!reader.value || card.dataset.reader === reader.value) &&
                 (!tag.value || (',' + card.dataset.tags + ',').indexOf(',' + tag.value + ',') >= 0);
               card.classList.toggle('off', !ok);
-              if (ok) on[card.dataset.id] = true;
+              total += 1;
+              if (ok) { on[card.dataset.id] = true; count += 1; }
             });
             document.querySelectorAll('mark').forEach(function (mark) {
-              var ids = mark.dataset.ids.split(' '), readers = mark.dataset.readers.split(' '), shown = 'off';
-              for (var i = 0; i < ids.length; i++) { if (on[ids[i]]) { shown = readers[i]; break; } }
-              mark.className = shown;
+              var ids = mark.dataset.ids.split(' '), readers = mark.dataset.readers.split(' '), colour = 'off';
+              for (var i = 0; i < ids.length; i++) { if (on[ids[i]]) { colour = readers[i]; break; } }
+              mark.className = colour;
             });
+            var filtered = reader.value || tag.value;
+            shown.textContent = filtered ? count + ' of ' + total + ' annotation' + (total === 1 ? '' : 's') + ' shown' : summary;
           }
-          reader.addEventListener('change', apply);
-          tag.addEventListener('change', apply);
+          function remember() {
+            var parts = [];
+            if (reader.value) parts.push('reader=' + encodeURIComponent(reader.options[reader.selectedIndex].text));
+            if (tag.value) parts.push('tag=' + encodeURIComponent(tag.value));
+            location.replace('#' + parts.join('&'));
+          }
+          location.hash.slice(1).split('&').forEach(function (pair) {
+            var at = pair.indexOf('='), value = '';
+            if (at < 0) return;
+            try { value = decodeURIComponent(pair.slice(at + 1)); } catch (malformed) { return; }
+            if (pair.slice(0, at) === 'reader') choose(reader, value);
+            if (pair.slice(0, at) === 'tag') choose(tag, value);
+          });
+          reader.addEventListener('change', function () { apply(); remember(); });
+          tag.addEventListener('change', function () { apply(); remember(); });
+          apply();
         })();
 
         """

@@ -29,7 +29,45 @@ public struct HLCTimestamp: Hashable, Comparable, Codable, Sendable, CustomStrin
     }
 
     /// ISO 8601 in UTC with milliseconds, e.g. `2026-11-29T11:40:00.123Z`.
-    public var description: String { Timestamps.iso8601(date) }
+    ///
+    /// Written by hand from the integer milliseconds: Foundation's formatter
+    /// formats a `Double` (1780000000.123 can come out as `.122`), and takes
+    /// microseconds for each of the two an export prints per annotation.
+    public var description: String {
+        let (days, timeOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
+        guard days >= 0 else { return Timestamps.iso8601(date) }
+        // Days since 1970 to a civil date (Howard Hinnant's algorithm), in 400-year eras from 0000-03-01.
+        let shifted = Int(days) + 719_468
+        let era = shifted / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        guard year <= 9999 else { return Timestamps.iso8601(date) }
+        let time = Int(timeOfDay)
+        var text = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int, at offset: Int, digits: Int) {
+            var value = value
+            for index in (offset..<offset + digits).reversed() {
+                text[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, digits: 4)
+        put(month, at: 5, digits: 2)
+        put(day, at: 8, digits: 2)
+        put(time / 3_600_000, at: 11, digits: 2)
+        put(time / 60_000 % 60, at: 14, digits: 2)
+        put(time / 1000 % 60, at: 17, digits: 2)
+        put(time % 1000, at: 20, digits: 3)
+        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+            text[offset] = UInt8(ascii: separator)
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }
 
 /// The hybrid logical clock of one replica.
