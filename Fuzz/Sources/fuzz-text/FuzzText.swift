@@ -1,0 +1,21 @@
+import Foundation
+@testable import Marginalia
+
+// Text normalization (UTF-8 checks, line ends, NFC), the folding anchoring
+// compares texts by, and page locators as people type them. Normalizing is
+// idempotent: a normalized text must come back unchanged.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let data = Data(bytes: bytes, count: count)
+    if let text = try? TextNormalizer.normalize(data: data) {
+        precondition(TextNormalizer.normalize(text) == text, "normalize(data:) gave a text that normalizes differently")
+        precondition((try? TextNormalizer.normalize(data: Data(text.utf8))) == text, "normalizing twice changed the text")
+    }
+    let string = String(decoding: data, as: UTF8.self)
+    let normalized = TextNormalizer.normalize(string)
+    precondition(TextNormalizer.normalize(normalized) == normalized, "normalize is not idempotent")
+    _ = FoldedText(CodePointText(normalized))
+    _ = PageLocator(parsing: string)
+    return 0
+}
