@@ -7,7 +7,9 @@
 // fuzzer` would link it into the build tool that embeds the migrations too).
 //
 // A new target is one file, Sources/<name>/<Name>.swift, plus its name below
-// (and, if it has one, a seed folder Corpus/<name>/).
+// (and, if it has one, a seed folder Corpus/<name>/). The file defines
+// `LLVMFuzzerTestOneInput` and `<name with _>_main`, which calls `runFuzzer`
+// (see FuzzSupport for why).
 import PackageDescription
 
 let targets = [
@@ -25,12 +27,14 @@ let package = Package(
         .package(name: "Marginalia", path: ".."),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
-    targets: targets.map { name in
+    targets: [.target(name: "FuzzSupport")] + targets.map { name in
         .executableTarget(
             name: name,
             dependencies: [
-                .product(name: "Marginalia", package: "Marginalia"), .product(name: "Crypto", package: "swift-crypto"),
+                "FuzzSupport", .product(name: "Marginalia", package: "Marginalia"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])])
     }
 )

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 @testable import Marginalia
 
 // The JSON reader every operation, bundle line and sync file goes through.
@@ -12,4 +13,9 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     precondition(JSONValue(parsing: value.prettyJSON) == value, "pretty JSON does not read back the same")
     precondition(JSONValue(parsing: Array(data)) == value, "bytes read differently from an array than from Data")
     return 0
+}
+
+@_cdecl("fuzz_json_main")
+public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    runFuzzer(argc, argv, fuzz)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 @testable import Marginalia
 
 // What a sync folder holds besides bundles: the channel description
@@ -14,4 +15,9 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     _ = ChannelFolder.isIdentifier(name)
     _ = oneLine(name)
     return 0
+}
+
+@_cdecl("fuzz_sync_names_main")
+public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    runFuzzer(argc, argv, fuzz)
 }
