@@ -10,9 +10,10 @@
 // (and, if it has one, a seed folder Corpus/<name>/). The file defines
 // `LLVMFuzzerTestOneInput` and `<name with _>_main`, which calls `runFuzzer`
 // (see FuzzSupport for why).
+import Foundation
 import PackageDescription
 
-let targets = [
+var targets = [
     "fuzz-bundle",
     "fuzz-sync-names",
     "fuzz-html",
@@ -20,6 +21,11 @@ let targets = [
     "fuzz-text",
     "fuzz-json",
 ]
+// The importers' parsers, from when they are in the main package (they were
+// written beside these targets, on another branch).
+if FileManager.default.fileExists(atPath: Context.packageDirectory + "/../Sources/Marginalia/Import/Import.swift") {
+    targets += ["fuzz-import-jsonld", "fuzz-import-kindle", "fuzz-import-hypothesis"]
+}
 
 let package = Package(
     name: "MarginaliaFuzz",
