@@ -24,7 +24,7 @@ var targets = [
 // The importers' parsers, from when they are in the main package (they were
 // written beside these targets, on another branch).
 if FileManager.default.fileExists(atPath: Context.packageDirectory + "/../Sources/Marginalia/Import/Import.swift") {
-    targets += ["fuzz-import-jsonld", "fuzz-import-kindle", "fuzz-import-hypothesis"]
+    targets.append("fuzz-import")
 }
 
 let package = Package(
