@@ -229,8 +229,14 @@ private final class XMLElements: NSObject, XMLParserDelegate, Sequence {
     private var elements: [Element] = []
     private var open: [Int] = []
 
+    /// Nothing when `data` is not UTF-8: FoundationXML traps on element
+    /// names that are not (found by Tools/fuzz), and Marginalia reads UTF-8 only.
     init(_ data: Data) {
         super.init()
+        let isUTF8 = data.withUnsafeBytes { raw in
+            TextNormalizer.firstInvalidUTF8Offset(raw.bindMemory(to: UInt8.self)) == nil
+        }
+        guard isUTF8 else { return }
         let parser = XMLParser(data: data)
         parser.delegate = self
         _ = parser.parse()

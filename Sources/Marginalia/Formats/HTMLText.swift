@@ -46,6 +46,12 @@ public enum HTMLText {
         var current = String.UnicodeScalarView()
         var pendingSpace = false
         var preDepth = 0
+        /// For each position, the quoting states (bits 1, 2, 4: outside
+        /// quotes, in '…', in "…") from which a search for a tag's `>` has
+        /// already run to the end in vain: a later search that gets there
+        /// in the same state fails too, so a page of `<` without `>` costs
+        /// linear time, not quadratic.
+        var noTagEnd: [UInt8] = []
 
         mutating func run(_ s: [Unicode.Scalar]) {
             var i = 0
@@ -62,7 +68,7 @@ public enum HTMLText {
                         i = min(s.count, end + 3)
                         continue
                     }
-                    guard let close = Self.tagEnd(s, from: i + 1) else {
+                    guard let close = tagEnd(s, from: i + 1) else {
                         append(c)
                         i += 1
                         continue
@@ -74,7 +80,7 @@ public enum HTMLText {
                     if !isEnd && !selfClosing && Self.isSkipped(name) {
                         // Everything up to the matching end tag goes.
                         i = Self.find(s, "</" + name, from: i, ignoringCase: true)
-                            .flatMap { Self.tagEnd(s, from: $0 + 1) }.map { $0 + 1 } ?? s.count
+                            .flatMap { tagEnd(s, from: $0 + 1) }.map { $0 + 1 } ?? s.count
                         continue
                     }
                     if name == "br" {
@@ -145,12 +151,17 @@ public enum HTMLText {
 
         /// The index of the `>` that closes a tag opened just before `from`,
         /// skipping quoted attribute values; nil when `<` does not start a tag.
-        static func tagEnd(_ s: [Unicode.Scalar], from: Int) -> Int? {
+        mutating func tagEnd(_ s: [Unicode.Scalar], from: Int) -> Int? {
             guard from < s.count, s[from].properties.isAlphabetic || s[from] == "/" || s[from] == "!" || s[from] == "?"
             else { return nil }
+            if noTagEnd.isEmpty { noTagEnd = Array(repeating: 0, count: s.count) }
             var quote: Unicode.Scalar?
+            var visited: [(Int, UInt8)] = []
             var i = from
             while i < s.count {
+                let state: UInt8 = quote == nil ? 1 : quote == "'" ? 2 : 4
+                if noTagEnd[i] & state != 0 { break }
+                visited.append((i, state))
                 let c = s[i]
                 if let open = quote {
                     if c == open { quote = nil }
@@ -161,6 +172,7 @@ public enum HTMLText {
                 }
                 i += 1
             }
+            for (position, state) in visited { noTagEnd[position] |= state }
             return nil
         }
 

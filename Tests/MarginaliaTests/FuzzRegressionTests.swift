@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import ZIPFoundation
+
+@testable import Marginalia
+
+/// Inputs that `Tools/fuzz` and `Tools/sync-soak` found to crash, hang or
+/// mislead, kept so that they never come back.
+@Suite("Fuzz and soak regressions")
+struct FuzzRegressionTests {
+    /// A page of `<` with no `>` after them made each `<` search to the end
+    /// of the text for the tag's end: quadratic, so a 100 KB page took many
+    /// minutes. The time limit only stops a hang; the text is what is checked.
+    @Test("a page of '<' without '>' is read in linear time", .timeLimit(.minutes(1)))
+    func unclosedTags() {
+        let html = "<p>text</p>" + String(repeating: "<a", count: 100_000)
+        #expect(HTMLText.text(of: html) == "text\n\n" + String(repeating: "<a", count: 100_000))
+        let quoted = "<p>text</p>" + String(repeating: "<a \"", count: 50_000)
+        #expect(HTMLText.text(of: quoted).hasPrefix("text\n\n<a \""))
+    }
+
+    /// An EPUB whose container.xml has bytes that are not UTF-8 in an
+    /// element name made FoundationXML's parser trap (a crash of `doc add`).
+    @Test("an EPUB with a package file that is not UTF-8 is refused, not a crash")
+    func epubWithInvalidUTF8() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("book.epub").path
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+        var container = Data("<?xml version=\"1.0\"?><conta".utf8)
+        container += [0xFE, 0xFF, 0xFF, 0xFF]
+        container += Data(" version=\"1.0\"><rootfiles><rootfile full-path=\"content.opf\"/></rootfiles></container>".utf8)
+        try archive.addEntry(with: "META-INF/container.xml", type: .file, uncompressedSize: Int64(container.count)) {
+            position, size in container.subdata(in: Int(position)..<Int(position) + size)
+        }
+        #expect(throws: MarginaliaError.self) { try DocumentReader.read(path) }
+    }
+}
