@@ -36,4 +36,31 @@ struct FuzzRegressionTests {
         }
         #expect(throws: MarginaliaError.self) { try DocumentReader.read(path) }
     }
+
+    /// An EPUB whose central directory put one chapter at offset 131,073 of
+    /// a 1,312-byte file: ZIPFoundation's extraction then read nothing,
+    /// forever (`fuzz-epub`, a hang of `doc add`).
+    @Test("an EPUB entry placed past the end of the file is refused, not a hang", .timeLimit(.minutes(1)))
+    func epubEntryPastTheEnd() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("book.epub").path
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+        let container = "<container><rootfiles><rootfile full-path=\"content.opf\"/></rootfiles></container>"
+        for (name, text) in [("mimetype", "application/epub+zip"), ("META-INF/container.xml", container)] {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) {
+                position, size in data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        #expect(ZIPDirectory.entriesLieInside(try Data(contentsOf: URL(fileURLWithPath: path))))
+        // Move container.xml's local header (central directory field at +42) far past the end.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let second = (0..<bytes.count - 4).filter { bytes[$0..<$0 + 4] == [0x50, 0x4B, 0x01, 0x02] }[1]
+        bytes[second + 42..<second + 46] = [0x01, 0x00, 0x02, 0x00]
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(!ZIPDirectory.entriesLieInside(Data(bytes)))
+        #expect(throws: MarginaliaError.self) { try DocumentReader.read(path) }
+    }
 }

@@ -157,6 +157,9 @@ enum EPUB {
     static func read(_ path: String) throws -> (text: String, title: String?) {
         let archive: Archive
         do {
+            guard ZIPDirectory.entriesLieInside(try Data(contentsOf: URL(fileURLWithPath: path))) else {
+                throw MarginaliaError.badDocument(path: path, problem: .brokenArchive)
+            }
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
             throw MarginaliaError.badDocument(path: path, problem: .brokenArchive)
@@ -262,5 +265,38 @@ private final class XMLElements: NSObject, XMLParserDelegate, Sequence {
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
         if let index = open.last { elements[index].text += string }
+    }
+}
+
+/// The one check of a ZIP file that ZIPFoundation does not make: an entry
+/// whose data the central directory places past the end of the file sends its
+/// extraction into an endless loop of empty reads (found by `fuzz-epub`).
+enum ZIPDirectory {
+    /// Whether every entry of the central directory, header and data, lies
+    /// inside `archive`. False for what is not a ZIP file, and for ZIP64
+    /// (an EPUB is never 4 GB).
+    static func entriesLieInside(_ archive: Data) -> Bool {
+        let bytes = [UInt8](archive)
+        func value(_ at: Int, _ width: Int) -> Int? {
+            guard at >= 0, at + width <= bytes.count else { return nil }
+            return (0..<width).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) }
+        }
+        // The end-of-directory record: 22 bytes and a comment of up to 64 KiB.
+        let lowest = max(0, bytes.count - 22 - 0xFFFF)
+        guard let end = stride(from: bytes.count - 22, through: lowest, by: -1).first(where: { value($0, 4) == 0x0605_4B50 }),
+            let count = value(end + 10, 2), let size = value(end + 12, 4), let start = value(end + 16, 4),
+            start + size <= end
+        else { return false }
+        var at = start
+        for _ in 0..<count {
+            guard value(at, 4) == 0x0201_4B50, let compressed = value(at + 20, 4), let nameLength = value(at + 28, 2),
+                let extraLength = value(at + 30, 2), let commentLength = value(at + 32, 2),
+                let header = value(at + 42, 4), compressed != 0xFFFF_FFFF, header != 0xFFFF_FFFF,
+                let localName = value(header + 26, 2), let localExtra = value(header + 28, 2),
+                header + 30 + localName + localExtra + compressed <= start
+            else { return false }
+            at += 46 + nameLength + extraLength + commentLength
+        }
+        return true
     }
 }
