@@ -157,7 +157,10 @@ enum EPUB {
     static func read(_ path: String) throws -> (text: String, title: String?) {
         let archive: Archive
         do {
-            guard ZIPDirectory.entriesLieInside(try Data(contentsOf: URL(fileURLWithPath: path))) else {
+            // An empty file is no archive (and Foundation leaks the buffer it
+            // reads an empty file into).
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+            guard size > 0, ZIPDirectory.entriesLieInside(try Data(contentsOf: URL(fileURLWithPath: path))) else {
                 throw MarginaliaError.badDocument(path: path, problem: .brokenArchive)
             }
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
