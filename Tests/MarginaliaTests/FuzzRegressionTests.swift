@@ -63,4 +63,27 @@ struct FuzzRegressionTests {
         #expect(!ZIPDirectory.entriesLieInside(Data(bytes)))
         #expect(throws: MarginaliaError.self) { try DocumentReader.read(path) }
     }
+
+    /// A stored container.xml of 221 bytes that claimed 4 GB was read for
+    /// seconds at a time (`fuzz-epub`, a timeout).
+    @Test("a stored EPUB entry longer than its data is refused")
+    func storedEntryClaimingMore() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("book.epub").path
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+        let container = Data("<container><rootfiles><rootfile full-path=\"content.opf\"/></rootfiles></container>".utf8)
+        try archive.addEntry(with: "META-INF/container.xml", type: .file, uncompressedSize: Int64(container.count)) {
+            position, size in container.subdata(in: Int(position)..<Int(position) + size)
+        }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(ZIPDirectory.entriesLieInside(Data(bytes)))
+        // The uncompressed size of the central directory entry (at +24): 4,211,081,180 bytes.
+        let entry = (0..<bytes.count - 4).first { bytes[$0..<$0 + 4] == [0x50, 0x4B, 0x01, 0x02] }!
+        bytes[entry + 24..<entry + 28] = [0xDC, 0x7E, 0x00, 0xFB]
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(!ZIPDirectory.entriesLieInside(Data(bytes)))
+        #expect(throws: MarginaliaError.self) { try DocumentReader.read(path) }
+    }
 }

@@ -271,13 +271,15 @@ private final class XMLElements: NSObject, XMLParserDelegate, Sequence {
     }
 }
 
-/// The one check of a ZIP file that ZIPFoundation does not make: an entry
-/// whose data the central directory places past the end of the file sends its
-/// extraction into an endless loop of empty reads (found by `fuzz-epub`).
+/// The checks of a ZIP file that ZIPFoundation does not make (both found by
+/// `fuzz-epub`): an entry whose data the central directory places past the
+/// end of the file sends its extraction into an endless loop of empty reads,
+/// and a stored entry that claims gigabytes is read for as long as it claims.
 enum ZIPDirectory {
     /// Whether every entry of the central directory, header and data, lies
-    /// inside `archive`. False for what is not a ZIP file, and for ZIP64
-    /// (an EPUB is never 4 GB).
+    /// inside `archive`, and a stored (uncompressed) entry is as long as its
+    /// data. False for what is not a ZIP file, and for ZIP64 (an EPUB is
+    /// never 4 GB).
     static func entriesLieInside(_ archive: Data) -> Bool {
         let bytes = [UInt8](archive)
         func value(_ at: Int, _ width: Int) -> Int? {
@@ -292,7 +294,8 @@ enum ZIPDirectory {
         else { return false }
         var at = start
         for _ in 0..<count {
-            guard value(at, 4) == 0x0201_4B50, let compressed = value(at + 20, 4), let nameLength = value(at + 28, 2),
+            guard value(at, 4) == 0x0201_4B50, let method = value(at + 10, 2), let compressed = value(at + 20, 4),
+                let uncompressed = value(at + 24, 4), method != 0 || compressed == uncompressed, let nameLength = value(at + 28, 2),
                 let extraLength = value(at + 30, 2), let commentLength = value(at + 32, 2),
                 let header = value(at + 42, 4), compressed != 0xFFFF_FFFF, header != 0xFFFF_FFFF,
                 let localName = value(header + 26, 2), let localExtra = value(header + 28, 2),
