@@ -23,10 +23,8 @@ struct FuzzRegressionTests {
     /// element name made FoundationXML's parser trap (a crash of `doc add`).
     @Test("an EPUB with a package file that is not UTF-8 is refused, not a crash")
     func epubWithInvalidUTF8() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("book.epub").path
+        let folder = TemporaryFolder()
+        let path = folder.path("book.epub")
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
         var container = Data("<?xml version=\"1.0\"?><conta".utf8)
         container += [0xFE, 0xFF, 0xFF, 0xFF]
@@ -42,10 +40,8 @@ struct FuzzRegressionTests {
     /// forever (`fuzz-epub`, a hang of `doc add`).
     @Test("an EPUB entry placed past the end of the file is refused, not a hang", .timeLimit(.minutes(1)))
     func epubEntryPastTheEnd() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("book.epub").path
+        let folder = TemporaryFolder()
+        let path = folder.path("book.epub")
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
         let container = "<container><rootfiles><rootfile full-path=\"content.opf\"/></rootfiles></container>"
         for (name, text) in [("mimetype", "application/epub+zip"), ("META-INF/container.xml", container)] {
@@ -68,10 +64,8 @@ struct FuzzRegressionTests {
     /// seconds at a time (`fuzz-epub`, a timeout).
     @Test("a stored EPUB entry longer than its data is refused")
     func storedEntryClaimingMore() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("book.epub").path
+        let folder = TemporaryFolder()
+        let path = folder.path("book.epub")
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
         let container = Data("<container><rootfiles><rootfile full-path=\"content.opf\"/></rootfiles></container>".utf8)
         try archive.addEntry(with: "META-INF/container.xml", type: .file, uncompressedSize: Int64(container.count)) {
