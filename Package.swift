@@ -22,10 +22,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "SystemZlib",
             ],
             plugins: [.plugin(name: "EmbedMigrations")]
         ),
+        // zlib, which inflates EPUB entries; ZIPFoundation, which the tests
+        // write EPUBs with, links the same library.
+        .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .executableTarget(
             name: "marginalia-cli",
             dependencies: [

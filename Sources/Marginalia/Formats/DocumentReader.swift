@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -34,6 +33,10 @@ public enum DocumentProblem: Error, Equatable, Sendable, CustomStringConvertible
     case unsupportedFormat(extension: String)
     /// The EPUB is not a readable zip archive.
     case brokenArchive
+    /// An entry of the EPUB is encrypted or compressed by a method other than deflate.
+    case unsupportedEntry(String)
+    /// An entry of the EPUB declares more than Marginalia reads from one entry.
+    case oversizedEntry(String, limit: Int)
     /// The EPUB has no package document, or its spine lists no chapter.
     case noSpine
     /// The spine names a chapter the archive does not hold.
@@ -52,6 +55,12 @@ public enum DocumentProblem: Error, Equatable, Sendable, CustomStringConvertible
                 + ".txt, .md, .html, .xhtml, .epub and .pdf (or add a paper book with --no-text)"
         case .brokenArchive:
             return "the EPUB is not a readable zip archive (truncated or damaged); download or export it again"
+        case .unsupportedEntry(let name):
+            return "the EPUB entry \(name) is encrypted or compressed by a method other than deflate, which Marginalia "
+                + "does not read; save the book again with a standard EPUB tool (without DRM)"
+        case .oversizedEntry(let name, let limit):
+            return "the EPUB entry \(name) declares more than \(limit >> 20) MB, more than a chapter holds; "
+                + "the archive is damaged or not a book"
         case .noSpine:
             return "the EPUB has no reading order (no package document, or an empty spine); it cannot be read as a book"
         case .missingChapter(let href):
@@ -155,27 +164,22 @@ public enum DocumentReader {
 /// Reads the chapters of an EPUB in spine order.
 enum EPUB {
     static func read(_ path: String) throws -> (text: String, title: String?) {
-        let archive: Archive
-        do {
-            // An empty file is no archive (and Foundation leaks the buffer it
-            // reads an empty file into).
-            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
-            guard size > 0, ZIPDirectory.entriesLieInside(try Data(contentsOf: URL(fileURLWithPath: path))) else {
-                throw MarginaliaError.badDocument(path: path, problem: .brokenArchive)
-            }
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
+        // An empty file is no archive (and Foundation leaks the buffer it
+        // reads an empty file into).
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size > 0, let data = try? Data(contentsOf: URL(fileURLWithPath: path)), let archive = ZIPArchive(data) else {
             throw MarginaliaError.badDocument(path: path, problem: .brokenArchive)
         }
         func entry(_ name: String) throws -> Data? {
-            guard let entry = archive[name] else { return nil }
-            var data = Data()
             do {
-                _ = try archive.extract(entry) { data.append($0) }
-            } catch {
+                return try archive.contents(of: name)
+            } catch .unsupported {
+                throw MarginaliaError.badDocument(path: path, problem: .unsupportedEntry(name))
+            } catch .tooLarge {
+                throw MarginaliaError.badDocument(path: path, problem: .oversizedEntry(name, limit: ZIPArchive.largestEntry))
+            } catch .damaged {
                 throw MarginaliaError.badDocument(path: path, problem: .brokenArchive)
             }
-            return data
         }
         guard let container = try entry("META-INF/container.xml"),
             let packagePath = XMLElements(container).first(where: { $0.name == "rootfile" })?.attributes["full-path"],
@@ -268,41 +272,5 @@ private final class XMLElements: NSObject, XMLParserDelegate, Sequence {
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
         if let index = open.last { elements[index].text += string }
-    }
-}
-
-/// The checks of a ZIP file that ZIPFoundation does not make (both found by
-/// `fuzz-epub`): an entry whose data the central directory places past the
-/// end of the file sends its extraction into an endless loop of empty reads,
-/// and a stored entry that claims gigabytes is read for as long as it claims.
-enum ZIPDirectory {
-    /// Whether every entry of the central directory, header and data, lies
-    /// inside `archive`, and a stored (uncompressed) entry is as long as its
-    /// data. False for what is not a ZIP file, and for ZIP64 (an EPUB is
-    /// never 4 GB).
-    static func entriesLieInside(_ archive: Data) -> Bool {
-        let bytes = [UInt8](archive)
-        func value(_ at: Int, _ width: Int) -> Int? {
-            guard at >= 0, at + width <= bytes.count else { return nil }
-            return (0..<width).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) }
-        }
-        // The end-of-directory record: 22 bytes and a comment of up to 64 KiB.
-        let lowest = max(0, bytes.count - 22 - 0xFFFF)
-        guard let end = stride(from: bytes.count - 22, through: lowest, by: -1).first(where: { value($0, 4) == 0x0605_4B50 }),
-            let count = value(end + 10, 2), let size = value(end + 12, 4), let start = value(end + 16, 4),
-            start + size <= end
-        else { return false }
-        var at = start
-        for _ in 0..<count {
-            guard value(at, 4) == 0x0201_4B50, let method = value(at + 10, 2), let compressed = value(at + 20, 4),
-                let uncompressed = value(at + 24, 4), method != 0 || compressed == uncompressed, let nameLength = value(at + 28, 2),
-                let extraLength = value(at + 30, 2), let commentLength = value(at + 32, 2),
-                let header = value(at + 42, 4), compressed != 0xFFFF_FFFF, header != 0xFFFF_FFFF,
-                let localName = value(header + 26, 2), let localExtra = value(header + 28, 2),
-                header + 30 + localName + localExtra + compressed <= start
-            else { return false }
-            at += 46 + nameLength + extraLength + commentLength
-        }
-        return true
     }
 }

@@ -1,0 +1,2 @@
+// zlib, for inflating the entries of an EPUB (see ZIPArchive.swift).
+#include <zlib.h>
