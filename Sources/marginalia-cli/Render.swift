@@ -14,6 +14,9 @@ struct Render {
 
     static func shortID(_ id: String) -> String { String(id.prefix(8)) }
 
+    /// A count with its noun, plural unless the count is one: "1 note", "3 notes".
+    static func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+
     static func oneLine(_ text: String, limit: Int = 60) -> String {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
         return flat.count <= limit ? flat : String(flat.prefix(limit - 1)) + "…"
@@ -170,7 +173,7 @@ struct Render {
         var parts = [Terminal.style(Self.shortID(document.id), .accent), Terminal.style(document.title, .bold)]
         if !document.authors.isEmpty { parts.append(document.authors.joined(separator: ", ")) }
         parts.append(document.currentText == nil ? "(no text)" : "")
-        parts.append("\(annotations) annotation\(annotations == 1 ? "" : "s")")
+        parts.append("\(Self.counted(annotations, "annotation"))")
         if document.deleted { parts.append("(deleted)") }
         return parts.filter { !$0.isEmpty }.joined(separator: "  ")
     }

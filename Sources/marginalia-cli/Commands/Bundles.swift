@@ -67,7 +67,7 @@ extension MarginaliaCommand.BundleCommand {
             let (data, count) = try library.exportBundle(since: since, acknowledged: acknowledged, sharedOnly: group)
             if let output {
                 try AtomicFile.write(data, to: output)
-                Terminal.info("wrote \(count) operation\(count == 1 ? "" : "s") to \(output)")
+                Terminal.info("wrote \(Render.counted(count, "operation")) to \(output)")
             } else {
                 FileHandle.standardOutput.write(data)
             }
@@ -114,7 +114,7 @@ extension MarginaliaCommand.BundleCommand {
                 if !output.json {
                     Terminal.print(
                         "\(file): \(result.applied) new of \(result.operations) operations from \(result.reader.name)"
-                            + (result.conflicts > 0 ? ", \(result.conflicts) conflict\(result.conflicts == 1 ? "" : "s") open" : ""))
+                            + (result.conflicts > 0 ? ", \(Render.counted(result.conflicts, "conflict")) open" : ""))
                 }
             }
             if output.json { Terminal.print(JSONValue.array(results).prettyJSON) }

@@ -106,7 +106,8 @@ struct DemoTour {
         step("status")
         let status = try library.status()
         Terminal.print(
-            "holds \(status.documents) documents, \(status.annotations) annotations, \(status.notes) notes (\(status.operations) operations)")
+            "holds \(Render.counted(status.documents, "document")), \(Render.counted(status.annotations, "annotation")), "
+                + "\(Render.counted(status.notes, "note")) (\(Render.counted(status.operations, "operation")))")
         Terminal.print("state hash \(status.stateHash)")
 
         step("check --rebuild")
@@ -175,7 +176,7 @@ struct DemoTour {
             let report = try reader.sync(remote)
             Terminal.print(
                 "\(name): pushed \(report.pushed), pulled \(report.pulled), applied \(report.applied)"
-                    + (report.conflicts > 0 ? ", \(report.conflicts) conflict\(report.conflicts == 1 ? "" : "s") open" : ""))
+                    + (report.conflicts > 0 ? ", \(Render.counted(report.conflicts, "conflict")) open" : ""))
         }
         step("sync && marginalia sync --library bo.sqlite")
         try sync(library, adaRemote, "Ada")
@@ -216,7 +217,7 @@ struct DemoTour {
         }
         Terminal.print(
             "Same shared operations, same shared state: the libraries agree. Ada's private plan stayed with her "
-                + "(\(ada.notes) note\(ada.notes == 1 ? "" : "s") in her library, \(bos.notes) in Bo's).")
+                + "(\(Render.counted(ada.notes, "note")) in her library, \(bos.notes) in Bo's).")
     }
 
     /// A short essay written for this tour.

@@ -149,7 +149,7 @@ extension MarginaliaCommand.Doc {
                 Render.markedText(text, annotations: annotations).forEach { Terminal.print($0) }
             } else {
                 let render = try Render(library: library)
-                Terminal.print("(a paper book: \(annotations.count) annotation\(annotations.count == 1 ? "" : "s"))")
+                Terminal.print("(a paper book: \(Render.counted(annotations.count, "annotation")))")
                 for annotation in annotations { Terminal.print(render.line(.annotation(annotation))) }
             }
         }
@@ -193,7 +193,7 @@ extension MarginaliaCommand.Doc {
             }
             let verb = report.dryRun ? "would land" : "landed"
             Terminal.print(
-                "\(report.results.count) annotation\(report.results.count == 1 ? "" : "s") \(verb): "
+                "\(Render.counted(report.results.count, "annotation")) \(verb): "
                     + "\(report.count(.exact)) exactly, \(report.count(.fuzzy)) approximately, \(report.count(.orphan)) not at all (orphans)")
             for result in report.results where result.anchor.status != .exact {
                 let quote = Render.oneLine(result.annotation.quoteExact ?? "", limit: 60)

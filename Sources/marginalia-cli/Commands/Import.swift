@@ -62,7 +62,7 @@ extension MarginaliaCommand {
             }
             Terminal.print(
                 "\(summary.added.count) added, \(summary.unchanged) unchanged, \(summary.skipped.count) skipped"
-                    + (summary.documentsCreated.isEmpty ? "" : ", \(summary.documentsCreated.count) document\(summary.documentsCreated.count == 1 ? "" : "s") created"))
+                    + (summary.documentsCreated.isEmpty ? "" : ", \(Render.counted(summary.documentsCreated.count, "document")) created"))
             for document in summary.documentsCreated { Terminal.print("  created \(document.id.prefix(8))  \(document.title)") }
             for skip in summary.skipped { Terminal.print("  skipped \(skip.location): \(skip.reason)") }
         }

@@ -92,7 +92,7 @@ extension MarginaliaCommand.SetCommand {
 
         func change(_ body: (Library, String, [String]) throws -> AnnotationSet) throws {
             let set = try options.writing { try body($0, name, ids) }
-            Terminal.info("\(set.name): \(set.members.count) chosen annotation\(set.members.count == 1 ? "" : "s")")
+            Terminal.info("\(set.name): \(Render.counted(set.members.count, "chosen annotation"))")
         }
     }
 
@@ -175,7 +175,7 @@ extension MarginaliaCommand.SetCommand {
             for set in sets {
                 let count = try library.setAnnotations(set.id).count
                 Terminal.print(
-                    "\(set.id.prefix(8))  \(set.name)  \(count) annotation\(count == 1 ? "" : "s")  \(describe(set.filter))"
+                    "\(set.id.prefix(8))  \(set.name)  \(Render.counted(count, "annotation"))  \(describe(set.filter))"
                         + (set.visibility == .private ? "  (private)" : ""))
             }
             if sets.isEmpty { Terminal.info("no sets yet; `marginalia set create NAME --tag T` makes one") }

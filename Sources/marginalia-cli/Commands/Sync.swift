@@ -100,8 +100,8 @@ extension MarginaliaCommand {
 
         private func print(_ report: SyncReport) {
             var parts = ["pushed \(report.pushed)", "pulled \(report.pulled)", "applied \(report.applied)"]
-            if !report.skipped.isEmpty { parts.append("skipped \(report.skipped.count) file\(report.skipped.count == 1 ? "" : "s")") }
-            if report.conflicts > 0 { parts.append("\(report.conflicts) conflict\(report.conflicts == 1 ? "" : "s") open") }
+            if !report.skipped.isEmpty { parts.append("skipped \(Render.counted(report.skipped.count, "file"))") }
+            if report.conflicts > 0 { parts.append("\(Render.counted(report.conflicts, "conflict")) open") }
             Terminal.print("\(report.remote): " + parts.joined(separator: ", "))
             for skipped in report.skipped {
                 Terminal.info("marginalia: warning: skipped \(skipped.file): \(skipped.reason)")
@@ -179,7 +179,7 @@ extension MarginaliaCommand {
                 } else {
                     Terminal.info(
                         "this library now writes as replica \(result.newReplica.prefix(8)) (was \(result.oldReplica.prefix(8))); "
-                            + "\(result.renumbered) unsynced operation\(result.renumbered == 1 ? "" : "s") moved to it")
+                            + "\(Render.counted(result.renumbered, "unsynced operation")) moved to it")
                     Terminal.print(result.newReplica)
                 }
             }
@@ -388,8 +388,8 @@ extension MarginaliaCommand {
                     return
                 }
                 let who = "\(change.reader.name) (\(change.reader.readerId.prefix(8)))"
-                let what = "\(change.items) item\(change.items == 1 ? "" : "s") they made and "
-                    + "\(change.operations) operation\(change.operations == 1 ? "" : "s") of theirs"
+                let what = "\(Render.counted(change.items, "item")) they made and "
+                    + "\(Render.counted(change.operations, "operation")) of theirs"
                 Terminal.info(
                     blocking
                         ? "blocked \(who): hides \(what); `marginalia readers unblock \(change.reader.readerId.prefix(8))` shows them again"
