@@ -10,22 +10,17 @@
 // (and, if it has one, a seed folder Corpus/<name>/). The file defines
 // `LLVMFuzzerTestOneInput` and `<name with _>_main`, which calls `runFuzzer`
 // (see FuzzSupport for why).
-import Foundation
 import PackageDescription
 
-var targets = [
+let targets = [
     "fuzz-bundle",
     "fuzz-sync-names",
     "fuzz-html",
     "fuzz-epub",
     "fuzz-text",
     "fuzz-json",
+    "fuzz-import",
 ]
-// The importers' parsers, from when they are in the main package (they were
-// written beside these targets, on another branch).
-if FileManager.default.fileExists(atPath: Context.packageDirectory + "/../Sources/Marginalia/Import/Import.swift") {
-    targets.append("fuzz-import")
-}
 
 let package = Package(
     name: "MarginaliaFuzz",

@@ -157,7 +157,7 @@ extension Library {
     /// Creates a free-standing note.
     public func addNote(_ draft: NoteDraft) throws -> Note {
         let body = TextNormalizer.normalize(draft.body)
-        guard !body.allSatisfy(\.isWhitespace) else { throw MarginaliaError.invalidInput("the note is empty") }
+        guard !body.allSatisfy(\.isWhitespace) else { throw MarginaliaError.invalidInput("the note is empty; give its text (or - to read it from standard input)") }
         let tags = try Self.validTags(draft.tags)
         let title = draft.title?.trimmed
         return try write { transaction in
@@ -188,6 +188,35 @@ extension Library {
         }
     }
 
+    /// The note text to start an edit from: what ``noteText(of:)`` gives, but
+    /// refusing what ``edit(_:note:title:visibility:)`` would refuse, so that a
+    /// reader is not sent to their editor for text that cannot be saved.
+    public func noteTextToEdit(of reference: String) throws -> String {
+        try read { db in
+            try Self.changeable(reference, in: db, refusing: Self.notEditable).state.text(Field.body)?.value ?? ""
+        }
+    }
+
+    /// Why a document or set cannot be edited as an annotation or note is.
+    static func notEditable(_ reference: String, _ kind: EntityKind) -> MarginaliaError {
+        .invalidInput(
+            "\(reference) is a \(kind.rawValue); edit annotations and notes"
+                + (kind == .set ? " (`marginalia set add|rm|rename|edit` changes a set)" : " (`marginalia doc` changes a document)"))
+    }
+
+    /// The id, kind and state of the live annotation or note `reference`
+    /// names; a document or set is refused with `refusal`, a deleted item
+    /// with ``MarginaliaError/deleted(id:)``.
+    static func changeable(
+        _ reference: String, in db: Database, refusing refusal: (String, EntityKind) -> MarginaliaError
+    ) throws -> (id: String, kind: EntityKind, state: EntityState) {
+        let (id, kind) = try resolve(reference, in: db)
+        guard kind == .annotation || kind == .note else { throw refusal(reference, kind) }
+        let state = try Materializer.state(of: id, kind: kind, in: db)
+        if state.isDeleted { throw MarginaliaError.deleted(id: id) }
+        return (id, kind, state)
+    }
+
     /// Replaces the note text of an annotation or note (all its current
     /// revisions, so an open conflict is settled by this text), its title
     /// (notes), or who may see it.
@@ -203,14 +232,7 @@ extension Library {
         let note = note.map(TextNormalizer.normalize)
         return try write { transaction in
             let db = transaction.db
-            let (id, kind) = try Self.resolve(reference, in: db)
-            guard kind != .document, kind != .set else {
-                throw MarginaliaError.invalidInput(
-                    "\(reference) is a \(kind.rawValue); edit annotations and notes"
-                        + (kind == .set ? " (`marginalia set add|rm|rename|edit` changes a set)" : ""))
-            }
-            let state = try Materializer.state(of: id, kind: kind, in: db)
-            if state.isDeleted { throw MarginaliaError.deleted(id: id) }
+            let (id, kind, state) = try Self.changeable(reference, in: db, refusing: Self.notEditable)
             var changed = false
             if let note {
                 let body = state.text(Field.body)
@@ -224,7 +246,7 @@ extension Library {
                 }
             }
             if let title = title?.trimmed {
-                guard kind == .note else { throw MarginaliaError.invalidInput("only notes have titles") }
+                guard kind == .note else { throw MarginaliaError.invalidInput("only notes have titles; drop --title to edit an annotation") }
                 if state.string(Field.title) ?? "" != title {
                     try transaction.record(kind, id, .set(field: Field.title, value: title.isEmpty ? .null : .string(title)))
                     changed = true
@@ -250,12 +272,9 @@ extension Library {
         let removing = try Self.validTags(removing)
         return try write { transaction in
             let db = transaction.db
-            let (id, kind) = try Self.resolve(reference, in: db)
-            guard kind != .document, kind != .set else {
-                throw MarginaliaError.invalidInput("\(kind.rawValue)s have no tags; tag annotations and notes")
+            let (id, kind, state) = try Self.changeable(reference, in: db) { _, kind in
+                .invalidInput("\(kind.rawValue)s have no tags; tag annotations and notes")
             }
-            let state = try Materializer.state(of: id, kind: kind, in: db)
-            if state.isDeleted { throw MarginaliaError.deleted(id: id) }
             let present = Set(state.set(Field.tags).compactMap(\.stringValue))
             // An add is written even for a tag already present: a remove made
             // elsewhere at the same time has not seen it, so the tag survives
@@ -450,7 +469,7 @@ extension Library {
 
     static func validQuote(_ exact: String) throws -> String {
         let quote = TextNormalizer.normalize(exact)
-        guard !quote.allSatisfy(\.isWhitespace) else { throw MarginaliaError.invalidInput("the quote is empty") }
+        guard !quote.allSatisfy(\.isWhitespace) else { throw MarginaliaError.invalidInput("the quote is empty; give the passage's words with --quote, or its place with --at START:END or --page") }
         let length = quote.unicodeScalars.count
         guard length <= maximumQuoteLength else { throw quoteTooLong(length) }
         return quote

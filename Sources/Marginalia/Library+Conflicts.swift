@@ -48,15 +48,6 @@ extension Library {
         }
     }
 
-    /// The conflict of one item, or nil when it has none.
-    public func conflict(_ reference: String) throws -> Conflict? {
-        try read { db in
-            let (id, kind) = try Self.resolve(reference, in: db)
-            let conflict = try Self.conflict(id: id, kind: kind, names: Self.readerNames(in: db), in: db)
-            return conflict.heads.isEmpty && conflict.editsConcurrentWithDelete.isEmpty ? nil : conflict
-        }
-    }
-
     /// Settles a conflict by writing a revision that replaces every head, or
     /// by restoring or re-deleting an item that was edited while deleted.
     public func resolve(_ reference: String, _ resolution: Resolution) throws {

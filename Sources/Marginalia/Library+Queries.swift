@@ -132,6 +132,8 @@ extension Library {
         do {
             let documentID = try filter.document.map { try Self.resolve($0, as: .document, in: db) }
             let authors = try filter.author.map { try Self.readerIDs(matching: $0, in: db) }
+            // Tags are stored trimmed and normalized: so is the tag asked for.
+            let tag = try filter.tag.map { try Self.validTags([$0])[0] }
             let viewer = try Self.local(db).readerId
             func conditions(_ table: String) -> (String, StatementArguments) {
                 var clauses = [Self.notWithdrawn(table)]
@@ -141,7 +143,7 @@ extension Library {
                     clauses.append("\(table).document_id = ?")
                     arguments += [documentID]
                 }
-                if let tag = filter.tag {
+                if let tag {
                     clauses.append("EXISTS (SELECT 1 FROM tags WHERE tags.entity_id = \(table).id AND tags.tag = ?)")
                     arguments += [tag]
                 }
@@ -241,7 +243,7 @@ extension Library {
         _ query: String, raw: Bool = false, limit: Int = 50, highlight: (open: String, close: String) = ("[", "]")
     ) throws -> [SearchHit] {
         let match = raw ? query : Self.ftsQuery(query)
-        guard !match.isEmpty else { throw MarginaliaError.invalidInput("the search query is empty") }
+        guard !match.isEmpty else { throw MarginaliaError.invalidInput("the search query is empty; give one or more words (a trailing * matches a prefix)") }
         return try read { db in
             let sql = """
                 SELECT entities.id, entities.kind,

@@ -97,7 +97,10 @@ extension Library {
             let db = transaction.db
             let reader = try Self.resolveReader(reference, in: db)
             if reader.readerId == transaction.local.readerId {
-                throw MarginaliaError.invalidInput("you cannot block yourself")
+                throw MarginaliaError.invalidInput(
+                    blocking
+                        ? "you cannot block yourself; `marginalia readers` lists the others"
+                        : "you are never blocked: your own items are always shown")
             }
             let isBlocked = try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM blocked_readers WHERE reader_id = ?", arguments: [reader.readerId]) ?? false

@@ -106,6 +106,11 @@ extension Library {
 
     // MARK: Remotes
 
+    /// A personal channel's key comes from the reader's own secret, never from a passphrase.
+    static var passphraseOnPersonalChannel: MarginaliaError {
+        .invalidInput("a personal channel is always encrypted with your own key; leave out the passphrase")
+    }
+
     /// Joins the channel in `location`, or starts one there when the folder
     /// is empty or missing.
     ///
@@ -120,6 +125,7 @@ extension Library {
     public func addRemote(
         name: String, location: String, kind: ChannelKind?, passphrase: String? = nil, git: GitCarrier = GitCarrier()
     ) throws -> Remote {
+        if kind == .personal, passphrase != nil { throw Self.passphraseOnPersonalChannel }
         guard Identifier.isValidSlug(name) else {
             throw MarginaliaError.invalidInput(
                 "'\(name)' cannot name a remote; use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit")
@@ -167,8 +173,7 @@ extension Library {
                 key = ChannelKey.personal(secretKey: local.secretKey, channelID: fresh.channelID)
                 fresh.encryption = .personal(check: key!.check)
             case (.personal, .some):
-                throw MarginaliaError.invalidInput(
-                    "a personal channel is always encrypted with your own key; leave out the passphrase")
+                throw Self.passphraseOnPersonalChannel
             case (.group, let passphrase?):
                 let salt = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
                 key = try ChannelKey.passphrase(

@@ -202,7 +202,7 @@ public final class Library: Sendable {
     /// is a prefix of (ids and slugs are lowercase, so case does not matter).
     private static func matches(_ reference: String, in db: Database) throws -> [(id: String, kind: EntityKind)] {
         let key = reference.trimmingCharacters(in: .whitespaces).lowercased()
-        guard !key.isEmpty else { throw MarginaliaError.invalidInput("an empty id was given") }
+        guard !key.isEmpty else { throw MarginaliaError.invalidInput("an empty id was given; `marginalia list` and `marginalia doc list` show the ids") }
         let viewer = try local(db).readerId
         func shown(_ row: Row) throws -> Bool {
             let kind: EntityKind = row["kind"]

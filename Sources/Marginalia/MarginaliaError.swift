@@ -37,6 +37,17 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
     case wrongPassphrase(location: String)
     case storage(path: String, reason: String)
 
+    /// The command that lists the items of a kind, for messages that point to it.
+    private static func listing(_ kind: String) -> String {
+        switch kind {
+        case "document": "`marginalia doc list`"
+        case "set": "`marginalia set list`"
+        case "reader": "`marginalia readers`"
+        case "annotation", "note", "annotation or note": "`marginalia list`"
+        default: "`marginalia list` (or `doc list`, `set list`)"
+        }
+    }
+
     public var description: String {
         switch self {
         case .libraryMissing(let path):
@@ -52,12 +63,14 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
             return "upgrading \(path) failed at migration \(migration): \(reason); the library was left as it was"
                 + (backup.map { " and a copy is at \($0)" } ?? "")
         case .notFound(let kind, let reference):
-            return "no \(kind) matches '\(reference)'; `marginalia list` and `marginalia doc list` show the ids"
+            return "no \(kind) matches '\(reference)'; \(Self.listing(kind)) shows "
+                + (kind == "reader" ? "their names and ids" : "the ids")
         case .ambiguous(let reference, let candidates):
             return "'\(reference)' matches several items (\(candidates.prefix(5).joined(separator: ", "))"
                 + (candidates.count > 5 ? ", ..." : "") + "); type more of the id"
         case .wrongKind(let reference, let expected, let actual):
-            return "'\(reference)' is \(actual == "annotation" ? "an" : "a") \(actual), not \(expected == "annotation" ? "an" : "a") \(expected)"
+            func withArticle(_ noun: String) -> String { (noun.first.map { "aeiou".contains($0) } == true ? "an " : "a ") + noun }
+            return "'\(reference)' is \(withArticle(actual)), not \(withArticle(expected)); \(Self.listing(expected)) shows the ids"
         case .invalidInput(let message):
             return message
         case .unreadableFile(let path, let reason):

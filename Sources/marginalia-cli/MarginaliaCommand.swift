@@ -42,8 +42,6 @@ struct MarginaliaCommand: ParsableCommand {
             try command.run()
         } catch let error as MarginaliaError {
             Terminal.fail(error.description)
-        } catch let error as TextInputError {
-            Terminal.fail(error.description)
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
         } catch {
@@ -93,11 +91,16 @@ struct LibraryOptions: ParsableArguments {
         try Library.open(at: path, mode: .existing)
     }
 
+    /// The name a new library gives its reader when none is given: $USER, else "reader".
+    static var defaultReaderName: String {
+        ProcessInfo.processInfo.environment["USER"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } ?? "reader"
+    }
+
     /// Runs a write on the library, creating it first (for the reader named
     /// in $USER) when it does not exist yet. A library created for a write
     /// that then fails is removed again, so a refused command leaves nothing.
     func writing<T>(_ body: (Library) throws -> T) throws -> T {
-        let user = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "reader"
+        let user = Self.defaultReaderName
         let existed = FileManager.default.fileExists(atPath: path)
         do {
             let result = try body(try Library.open(at: path, mode: .createIfMissing(readerName: user)))

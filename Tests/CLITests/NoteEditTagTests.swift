@@ -115,6 +115,20 @@ struct NoteEditTagTests {
         #expect(string(try cli.jsonObject(["show", id, "--json"]), "note") == "keep me")
     }
 
+    @Test("edit refuses a document or a deleted note before the editor opens, so nothing typed is lost")
+    func editRefusedBeforeTheEditor() throws {
+        let cli = try CLI()
+        try cli.initLibrary()
+        let id = try cli.create(["note", "add", "soon deleted"])
+        #expect(cli.run(["rm", id]).succeeded)
+        let doc = try cli.create(["doc", "add", "--no-text", "--title", "A Book", "--id", "book"])
+        let opened = cli.path("editor-opened")
+        let editor = try cli.writeScript("marking-editor.sh", "touch '\(opened)'")
+        cli.expectCleanError(cli.run(["edit", id], env: ["EDITOR": editor, "VISUAL": ""]), mentioning: ["restore"])
+        cli.expectCleanError(cli.run(["edit", doc], env: ["EDITOR": editor, "VISUAL": ""]), mentioning: ["is a document"])
+        #expect(!FileManager.default.fileExists(atPath: opened), "the editor was opened for an edit that cannot be saved")
+    }
+
     @Test("tag +a +b then -a leaves [b]")
     func tagAddRemove() throws {
         let cli = try CLI()

@@ -64,15 +64,24 @@ struct ApproximateMatcherTests {
         #expect(match == ApproximateMatch(range: 0..<3, errors: 2))
     }
 
+    /// Every end offset at which `pattern` matches within `maxErrors` edits,
+    /// as [end, fewest edits], in text order: the scan `bestMatch` runs.
+    func matchEnds(of pattern: [UInt32], in text: [UInt32], maxErrors: Int) -> [[Int]] {
+        var ends: [[Int]] = []
+        BitParallelPattern(pattern).scan(text, from: 0, to: text.count, anchored: false) { end, errors in
+            if errors <= maxErrors { ends.append([end, errors]) }
+        }
+        return ends
+    }
+
     @Test("match ends and starts")
     func endsAndStarts() {
         let text = scalars("xxabcxx")
-        let ends = ApproximateMatcher.matchEnds(of: scalars("abc"), in: text, maxErrors: 1)
-        #expect(ends == [ApproximateMatchEnd(end: 4, errors: 1), ApproximateMatchEnd(end: 5, errors: 0),
-                         ApproximateMatchEnd(end: 6, errors: 1)])
-        #expect(ApproximateMatcher.matchStarts(of: scalars("abc"), in: text, endingAt: 5, errors: 0) == [2])
-        #expect(ApproximateMatcher.matchStarts(of: scalars("abc"), in: text, endingAt: 6, errors: 1) == [2])
-        #expect(ApproximateMatcher.matchStarts(of: scalars("abc"), in: text, endingAt: 4, errors: 1) == [2])
+        #expect(matchEnds(of: scalars("abc"), in: text, maxErrors: 1) == [[4, 1], [5, 0], [6, 1]])
+        let backward = BitParallelPattern(scalars("abc").reversed())
+        #expect(backward.starts(in: text, endingAt: 5, errors: 0) == [2])
+        #expect(backward.starts(in: text, endingAt: 6, errors: 1) == [2])
+        #expect(backward.starts(in: text, endingAt: 4, errors: 1) == [2])
     }
 
     @Test("a 300-code-point quote is found in a large text")
@@ -125,9 +134,9 @@ struct ApproximateMatcherTests {
             let context = "round \(round), m \(m), n \(text.count), maxErrors \(maxErrors), near \(String(describing: near))"
 
             // Every end the matcher reports carries the Sellers distance.
-            let ends = ApproximateMatcher.matchEnds(of: pattern, in: text, maxErrors: maxErrors)
+            let ends = text.isEmpty ? [] : matchEnds(of: pattern, in: text, maxErrors: limit)
             let expectedEnds = (1..<max(1, text.count + 1)).filter { !text.isEmpty && forward[$0] <= limit }
-                .map { ApproximateMatchEnd(end: $0, errors: forward[$0]) }
+                .map { [$0, forward[$0]] }
             let firstDifference = zip(ends, expectedEnds).enumerated().first { $0.element.0 != $0.element.1 }?.offset
             #expect(ends.count == expectedEnds.count && firstDifference == nil,
                     "\(context): first difference at \(String(describing: firstDifference))")

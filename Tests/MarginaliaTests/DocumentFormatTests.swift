@@ -237,7 +237,7 @@ struct DocumentFormatTests {
         let text = String(repeating: "All the words of a long book. ", count: 400)
         let document = try test.library.addDocument(text: text, DocumentDraft(title: "Long"))
         let before = try test.library.status().operations
-        #expect(throws: MarginaliaError.invalidInput("the quote is empty")) {
+        #expect(throws: MarginaliaError.invalidInput("the quote is empty; give the passage's words with --quote, or its place with --at START:END or --page")) {
             _ = try test.library.annotate(AnnotationDraft(document: document.id, anchor: .quote(exact: " \n ")))
         }
         let long = String(text.prefix(Library.maximumQuoteLength + 1))

@@ -112,7 +112,7 @@ struct LibraryTests {
         #expect(throws: MarginaliaError.rangeOutOfText(start: 5, end: 100_000, length: sampleText.unicodeScalars.count)) {
             _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .position(start: 5, end: 100_000)))
         }
-        #expect(throws: MarginaliaError.invalidInput("the quote is empty")) {
+        #expect(throws: MarginaliaError.invalidInput("the quote is empty; give the passage's words with --quote, or its place with --at START:END or --page")) {
             _ = try test.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "  ")))
         }
         #expect(throws: MarginaliaError.self) {
@@ -162,6 +162,8 @@ struct LibraryTests {
         #expect(try test.library.retag(note.id, removing: ["a", "zzz"]) == ["b", "c"])
         #expect(try test.library.items(ItemFilter(tag: "b")).map(\.id) == [note.id])
         #expect(try test.library.items(ItemFilter(tag: "a")).isEmpty)
+        // The tag asked for is trimmed and normalized as stored tags are.
+        #expect(try test.library.items(ItemFilter(tag: " b ")).map(\.id) == [note.id])
         #expect(throws: MarginaliaError.self) { try test.library.retag(note.id, adding: ["two,tags"]) }
     }
 

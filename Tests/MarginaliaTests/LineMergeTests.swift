@@ -85,7 +85,7 @@ struct ConflictTests {
         try right.library.integrate(try left.library.operations())
         #expect(try left.stateHash() == right.stateHash())
         #expect(try right.library.items().isEmpty, "the delete wins")
-        let conflict = try #require(try right.library.conflict(note.id))
+        let conflict = try #require(try right.library.conflicts().first { $0.id == note.id })
         #expect(conflict.isDeleted)
         #expect(conflict.editsConcurrentWithDelete.count == 2)
         #expect(throws: MarginaliaError.self) { try right.library.resolve(note.id, .keep("1")) }

@@ -396,8 +396,15 @@ struct BlockedReaderTests {
     func blockRefusals() throws {
         let club = try Club()
         let hash = try club.bo.stateHash()
-        #expect(throws: MarginaliaError.invalidInput("you cannot block yourself")) { try club.bo.library.block(try club.bo.readerID) }
-        #expect(throws: MarginaliaError.invalidInput("you cannot block yourself")) { try club.bo.library.block("bo") }
+        #expect(throws: MarginaliaError.invalidInput("you cannot block yourself; `marginalia readers` lists the others")) {
+            try club.bo.library.block(try club.bo.readerID)
+        }
+        #expect(throws: MarginaliaError.invalidInput("you cannot block yourself; `marginalia readers` lists the others")) {
+            try club.bo.library.block("bo")
+        }
+        #expect(throws: MarginaliaError.invalidInput("you are never blocked: your own items are always shown")) {
+            try club.bo.library.unblock("bo")
+        }
         #expect(throws: MarginaliaError.self) { try club.bo.library.block("Nobody") }
         #expect(throws: MarginaliaError.self) { try club.bo.library.block("") }
         #expect(try club.bo.library.readerSummaries().allSatisfy { !$0.blocked })

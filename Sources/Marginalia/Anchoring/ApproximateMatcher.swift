@@ -12,20 +12,6 @@ public struct ApproximateMatch: Equatable, Hashable, Sendable {
     }
 }
 
-/// Where an approximate match of a pattern ends, and with how many edits.
-public struct ApproximateMatchEnd: Equatable, Hashable, Sendable {
-    /// The exclusive end offset of the match in the text.
-    public var end: Int
-    /// The fewest edits with which the pattern matches some passage ending at `end`.
-    public var errors: Int
-
-    /// Makes a match end.
-    public init(end: Int, errors: Int) {
-        self.end = end
-        self.errors = errors
-    }
-}
-
 /// Finds a pattern in a text allowing insertions, deletions and substitutions.
 ///
 /// This is Myers' bit-parallel algorithm (1999) in its multi-word form: each
@@ -78,34 +64,6 @@ public enum ApproximateMatcher {
         let backward = BitParallelPattern(pattern.reversed())
         return chooseMatch(ends: ends, errors: best, patternLength: pattern.count,
                            near: near ?? 0, backward: backward, text: text)
-    }
-
-    /// Every end offset at which `pattern` matches some passage of `text` with
-    /// at most `maxErrors` edits, with the fewest edits for that end, in text order.
-    ///
-    /// A match of `pattern` usually shows up as a run of neighbouring ends;
-    /// use ``matchStarts(of:in:endingAt:errors:)`` to find where one begins.
-    public static func matchEnds(of pattern: [UInt32], in text: [UInt32],
-                                 maxErrors: Int) -> [ApproximateMatchEnd] {
-        guard !pattern.isEmpty, !text.isEmpty, maxErrors >= 0 else { return [] }
-        let limit = min(maxErrors, pattern.count - 1)
-        var ends = [ApproximateMatchEnd]()
-        BitParallelPattern(pattern).scan(text, from: 0, to: text.count, anchored: false) { end, errors in
-            if errors <= limit { ends.append(ApproximateMatchEnd(end: end, errors: errors)) }
-        }
-        return ends
-    }
-
-    /// The start offsets `s` for which `text[s..<end]` is exactly `errors`
-    /// edits away from `pattern`, in increasing order.
-    ///
-    /// It runs the reversed pattern, anchored at `end`, leftwards over the
-    /// `pattern.count + errors` code points before `end` (a passage within
-    /// `errors` edits cannot be longer).
-    public static func matchStarts(of pattern: [UInt32], in text: [UInt32], endingAt end: Int,
-                                   errors: Int) -> [Int] {
-        guard !pattern.isEmpty, errors >= 0, end >= 0, end <= text.count else { return [] }
-        return BitParallelPattern(pattern.reversed()).starts(in: text, endingAt: end, errors: errors)
     }
 
     /// Picks the winning (start, end) among the ends that all reach `errors`.

@@ -211,7 +211,7 @@ extension MarginaliaCommand {
             var text = try note.map(readArgument)
             let newVisibility: Visibility? = visibility.isPrivate ? .private : visibility.isShared ? .shared : nil
             if text == nil && title == nil && newVisibility == nil {
-                text = try Editor.edit(try library.noteText(of: id))
+                text = try Editor.edit(try library.noteTextToEdit(of: id))
             }
             if try library.edit(id, note: text, title: title, visibility: newVisibility) {
                 Terminal.info("saved")

@@ -32,9 +32,15 @@ extension MarginaliaCommand {
         func run() throws {
             let library: Library
             if let identity {
-                library = try Library.create(at: options.path, identity: ReaderIdentity(exportedFile: readInput(identity)))
+                let reader: ReaderIdentity
+                do {
+                    reader = try ReaderIdentity(exportedFile: readInput(identity))
+                } catch MarginaliaError.invalidInput(let problem) {
+                    throw MarginaliaError.invalidInput("\(identity): \(problem)")
+                }
+                library = try Library.create(at: options.path, identity: reader)
             } else {
-                let name = name ?? ProcessInfo.processInfo.environment["USER"] ?? "reader"
+                let name = name ?? LibraryOptions.defaultReaderName
                 library = try Library.create(at: options.path, readerName: name)
             }
             let reader = try library.localReader()

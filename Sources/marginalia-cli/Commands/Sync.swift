@@ -253,9 +253,6 @@ extension MarginaliaCommand.RemoteCommand {
         func run() throws {
             let kind: ChannelKind? = personal ? .personal : group ? .group : nil
             let passphrase = try secret.passphrase()
-            if personal && passphrase != nil {
-                throw MarginaliaError.invalidInput("a personal channel is always encrypted with your own key; leave out the passphrase")
-            }
             let remote = try options.writing {
                 try $0.addRemote(name: name, location: location, kind: kind, passphrase: passphrase)
             }
