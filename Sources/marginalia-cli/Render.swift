@@ -14,6 +14,13 @@ struct Render {
 
     static func shortID(_ id: String) -> String { String(id.prefix(8)) }
 
+    /// An error about one of several files or remotes, named once: errors
+    /// that give a path already name it.
+    static func naming(_ subject: String, _ error: MarginaliaError) -> String {
+        let message = error.description
+        return message.contains(subject) ? message : "\(subject): \(message)"
+    }
+
     /// A count with its noun, plural unless the count is one: "1 note", "3 notes".
     static func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 

@@ -62,7 +62,9 @@ struct BadInputTests {
         defer { expectUnchanged(subject) }
         try expectRefused(subject, ["annotate", "no-such-doc", "--quote", "fox"], mentioning: ["no-such-doc"])
         try expectRefused(subject, ["doc", "show", "no-such-doc"], mentioning: ["no-such-doc"])
-        try expectRefused(subject, ["list", "--doc", "no-such-doc"], mentioning: ["no-such-doc"])
+        try expectRefused(subject, ["list", "--doc", "no-such-doc"], mentioning: ["no-such-doc", "marginalia doc list"])
+        try expectRefused(subject, ["list", "--author", "nobody"], mentioning: ["nobody", "marginalia readers"])
+        try expectRefused(subject, ["set", "show", "no-such-set"], mentioning: ["no-such-set", "marginalia set list"])
     }
 
     @Test("unknown id, for every command that takes one")
@@ -84,7 +86,7 @@ struct BadInputTests {
         let annotation = try cli.create(["annotate", "essay", "--quote", "lazy dog"])
         let subject = Subject(cli: cli, hash: try cli.stateHash())
         defer { expectUnchanged(subject) }
-        try expectRefused(subject, ["annotate", annotation, "--quote", "fox"])
+        try expectRefused(subject, ["annotate", annotation, "--quote", "fox"], mentioning: ["is an annotation, not a document"])
         try expectRefused(subject, ["annotate", "essay", "--quote", "quick", "--reply-to", "middlemarch"])
     }
 
@@ -242,6 +244,23 @@ struct BadInputTests {
         }
         #expect(try String(contentsOfFile: afile, encoding: .utf8) == "just a file\n")
         #expect(cli.listing().filter { $0.hasPrefix("afile") } == ["afile"])
+    }
+
+    @Test("a folder given as the library, and a sync folder or bundle that is not there")
+    func foldersAndMissingPaths() throws {
+        let cli = try CLI()
+        let folder = cli.path("a-folder")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        cli.expectCleanError(cli.run(["status", "--library", folder]), mentioning: ["is a folder", "library.sqlite"])
+        cli.expectCleanError(cli.run(["note", "add", "x", "--library", folder]), mentioning: ["is a folder"])
+        #expect(cli.listing(folder).isEmpty, "nothing is written into the folder")
+        try cli.initLibrary()
+        cli.expectCleanError(cli.run(["sync", cli.path("no/such/folder")]), mentioning: ["is not there"])
+        cli.expectCleanError(cli.run(["sync", folder]), mentioning: ["not a Marginalia sync folder", "remote add"])
+        // A path the error already names is not named twice.
+        let missing = cli.run(["bundle", "import", cli.path("missing.bundle")])
+        cli.expectCleanError(missing)
+        #expect(missing.stderr.components(separatedBy: "missing.bundle").count == 2, "\(missing)")
     }
 
     @Test("a corrupt library file: a clear error, and its bytes untouched")

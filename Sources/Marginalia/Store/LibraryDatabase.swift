@@ -11,7 +11,13 @@ enum LibraryDatabase {
     ) throws -> DatabaseQueue {
         let fileManager = FileManager.default
         let known = Set(migrations.map(\.name))
-        let exists = fileManager.fileExists(atPath: path)
+        var isFolder: ObjCBool = false
+        let exists = fileManager.fileExists(atPath: path, isDirectory: &isFolder)
+        if isFolder.boolValue {
+            throw MarginaliaError.invalidInput(
+                "\(path) is a folder, not a library file; give a file path, such as "
+                    + "--library \((path as NSString).appendingPathComponent("library.sqlite"))")
+        }
         var applied: Set<String> = []
         let database: DatabaseQueue
         if exists {

@@ -89,7 +89,9 @@ struct ChannelFolder {
             if FileManager.default.isReadableFile(atPath: path) == false {
                 throw .unreadableFile(path: path, reason: "permission denied")
             }
-            throw .invalidInput("\(path) is not a Marginalia sync folder (it has no \(ChannelDescription.fileName))")
+            throw .invalidInput(
+                "\(path) is not a Marginalia sync folder (it has no \(ChannelDescription.fileName)); "
+                    + "`marginalia remote add NAME \(path) --personal|--group` starts a channel in it")
         }
         return try ChannelDescription(file: data, path: descriptionPath)
     }

@@ -129,7 +129,11 @@ extension MarginaliaCommand {
 
     struct NoteCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "note", abstract: "Write free-standing personal notes.", subcommands: [Add.self])
+            commandName: "note", abstract: "Write free-standing personal notes.",
+            discussion: """
+                Example: marginalia note add "Compare the two endings" --doc middlemarch --tag compare
+                """,
+            subcommands: [Add.self])
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -256,7 +260,7 @@ extension MarginaliaCommand {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rm",
-            abstract: "Delete annotations, notes or documents (restore brings them back).",
+            abstract: "Delete annotations, notes, documents or sets (restore brings them back).",
             discussion: "Example: marginalia rm 3f2a 9c01")
 
         @OptionGroup var options: LibraryOptions

@@ -107,7 +107,7 @@ extension MarginaliaCommand.BundleCommand {
                     failures.append("\(file) was not imported: \(problem)")
                     continue
                 } catch let error as MarginaliaError {
-                    failures.append("\(file): \(error)")
+                    failures.append(Render.naming(file, error))
                     continue
                 }
                 results.append(result.jsonValue)

@@ -7,6 +7,12 @@ extension MarginaliaCommand {
         static let configuration = CommandConfiguration(
             commandName: "doc",
             abstract: "Add, list, show and update documents.",
+            discussion: """
+                Examples:
+                  marginalia doc add essay.md --author "A. Reader" --id essay
+                  marginalia doc add --no-text --title "Middlemarch" --author "George Eliot"
+                  marginalia doc show essay
+                """,
             subcommands: [Add.self, List.self, Show.self, Update.self])
     }
 }

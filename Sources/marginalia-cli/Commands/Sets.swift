@@ -7,6 +7,12 @@ extension MarginaliaCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
             abstract: "Named annotation sets: a saved filter and/or chosen annotations, shared with your groups.",
+            discussion: """
+                Examples:
+                  marginalia set create chapter-one --doc essay --tag thesis
+                  marginalia set add chapter-one 3f2a 9c01
+                  marginalia export --set chapter-one --format markdown
+                """,
             subcommands: [Create.self, Add.self, Remove.self, Rename.self, Edit.self, List.self, Show.self])
     }
 }

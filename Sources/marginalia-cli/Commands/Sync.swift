@@ -56,6 +56,8 @@ extension MarginaliaCommand {
                 } else if FileManager.default.fileExists(atPath: remote) {
                     let passphrase = try secret.passphrase()
                     targets.append((remote, { try library.sync(folder: remote, passphrase: passphrase, progress: $0) }))
+                } else if remote.contains("/") {
+                    throw MarginaliaError.syncFolderMissing(path: remote)
                 } else {
                     throw MarginaliaError.remoteNotFound(name: remote)
                 }
@@ -75,7 +77,7 @@ extension MarginaliaCommand {
                     reports.append(try target.run(progress.update))
                 } catch let error as MarginaliaError {
                     // One unreachable remote does not stop the others.
-                    failures.append("\(target.name): \(error)")
+                    failures.append(Render.naming(target.name, error))
                 }
             }
             if output.json {
@@ -153,6 +155,9 @@ extension MarginaliaCommand {
         static let configuration = CommandConfiguration(
             commandName: "replica",
             abstract: "Manage this library's replica id.",
+            discussion: """
+                Example (after copying a library file to a second machine): marginalia replica reset
+                """,
             subcommands: [Reset.self])
 
         struct Reset: ParsableCommand {
