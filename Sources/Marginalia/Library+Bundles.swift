@@ -27,6 +27,32 @@ extension Library {
         try read { db in try Self.acknowledgements(in: db) }
     }
 
+    /// ``acknowledgements()`` as the file `bundle acks` writes: a JSON object
+    /// from replica id to sequence number, read back by
+    /// ``acknowledgements(fromFile:source:)`` in the other library.
+    ///
+    /// ```swift
+    /// try receiving.acknowledgementsFile().write(to: url)
+    /// let update = try sending.exportBundle(acknowledged: Library.acknowledgements(fromFile: Data(contentsOf: url), source: "theirs.json"))
+    /// ```
+    public func acknowledgementsFile() throws -> Data {
+        Data((JSONValue.object(try acknowledgements().mapValues(JSONValue.int)).prettyJSON + "\n").utf8)
+    }
+
+    /// Reads a file written by ``acknowledgementsFile()``; `source` names it in errors.
+    public static func acknowledgements(fromFile data: Data, source: String) throws -> [String: Int] {
+        let acks = JSONValue(parsing: data).flatMap { file -> [String: Int]? in
+            guard case .object(let fields) = file else { return nil }
+            let numbers = fields.compactMapValues(\.intValue)
+            return numbers.count == fields.count ? numbers : nil
+        }
+        guard let acks else {
+            throw MarginaliaError.invalidInput(
+                "\(source) is not an acknowledgements file; write one with `marginalia bundle acks -o FILE` on the receiving library")
+        }
+        return acks
+    }
+
     static func acknowledgements(in db: Database) throws -> [String: Int] {
         // With no gaps, a replica's count equals its highest seq.
         let rows = try Row.fetchAll(

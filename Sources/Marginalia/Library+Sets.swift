@@ -64,10 +64,21 @@ extension Library {
     /// ``createSet(_:filter:members:visibility:)`` checks them.
     @discardableResult
     public func changeSetFilter(_ reference: String, to filter: SetFilter) throws -> AnnotationSet {
+        try changeSetFilter(reference) { _ in filter }
+    }
+
+    /// Changes a set's saved filter to what `change` makes of the current one,
+    /// read in the same transaction.
+    ///
+    /// ```swift
+    /// try library.changeSetFilter("thesis") { $0.replacingConditions(with: SetFilter(tag: "chapter-2")) }
+    /// ```
+    @discardableResult
+    public func changeSetFilter(_ reference: String, _ change: (SetFilter) -> SetFilter) throws -> AnnotationSet {
         try write { transaction in
             let db = transaction.db
             let set = try Self.annotationSet(reference, in: db)
-            let filter = try Self.checkedFilter(filter, in: db)
+            let filter = try Self.checkedFilter(change(set.filter), in: db)
             guard filter != set.filter else { return set }
             try transaction.record(.set, set.id, .set(field: Field.filter, value: filter.jsonValue))
             try transaction.flush()

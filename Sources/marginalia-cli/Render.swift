@@ -224,7 +224,7 @@ struct Render {
                     depth += 1
                     paragraph += mark("[")
                 }
-                if Terminal.colors { paragraph += "\u{1B}[30;43m" }
+                if Terminal.colors { paragraph += "\u{1B}[\(Terminal.Style.highlight.rawValue)m" }
             }
             guard offset < scalars.count else { break }
             // A blank line ends a paragraph (unless a highlight runs across it).

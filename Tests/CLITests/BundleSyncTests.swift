@@ -211,6 +211,10 @@ struct BundleSyncTests {
         expectImported(try bo.ok(["bundle", "import", update]), "update.bundle: 2 new of 2 operations from Ada")
         #expect(try bo.stateHash() == (try ada.stateHash()))
         #expect(string(try listed(bo)[note], "note") == "three")
+        // An acks file that is missing, or not one, is refused with what to do.
+        ada.expectCleanError(ada.run(["bundle", "export", "--acks", bo.path("none.json")]), mentioning: ["cannot read", "none.json"])
+        let notAcks = try ada.write("not-acks.json", "{\"replica\": \"seven\"}\n")
+        ada.expectCleanError(ada.run(["bundle", "export", "--acks", notAcks]), mentioning: ["not an acknowledgements file", "bundle acks"])
 
         // --since SEQ: the operations after that sequence number.
         let since = try ada.exportBundle(name: "since.bundle", extra: ["--since", "3"])

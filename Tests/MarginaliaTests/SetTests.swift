@@ -121,6 +121,10 @@ struct SetTests {
         #expect(synced.name == "streams" && synced.filter.tag == "work")
         #expect(try bo.library.setAnnotations("streams").map(\.id) == [notes[2].id])
 
+        // A change made from the current filter keeps the conditions it does not name.
+        let retagged = try ada.library.changeSetFilter("streams") { $0.replacingConditions(with: SetFilter(tag: "play")) }
+        #expect(retagged.filter == SetFilter(document: "sample", tag: "play"))
+
         try ada.library.changeSetFilter("streams", to: SetFilter())
         #expect(try ada.library.setAnnotations("streams").isEmpty, "no filter and no members")
     }

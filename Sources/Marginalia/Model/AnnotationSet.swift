@@ -22,6 +22,13 @@ public struct SetFilter: Hashable, Sendable {
     /// Whether no condition is given (the set is its explicit members alone).
     public var isEmpty: Bool { document == nil && tag == nil && author == nil && since == nil }
 
+    /// This filter with each condition `conditions` gives in place of its own.
+    public func replacingConditions(with conditions: SetFilter) -> SetFilter {
+        SetFilter(
+            document: conditions.document ?? document, tag: conditions.tag ?? tag, author: conditions.author ?? author,
+            since: conditions.since ?? since)
+    }
+
     /// The canonical JSON form kept in the log and the `filter` column.
     public var jsonValue: JSONValue {
         var fields: [String: JSONValue] = [:]

@@ -55,15 +55,7 @@ extension MarginaliaCommand.BundleCommand {
 
         func run() throws {
             let library = try options.open()
-            var acknowledged: [String: Int]?
-            if let acks {
-                guard let data = FileManager.default.contents(atPath: acks),
-                    let object = try? JSONDecoder().decode([String: Int].self, from: data)
-                else {
-                    throw MarginaliaError.invalidInput("\(acks) is not an acknowledgements file from `marginalia bundle acks`")
-                }
-                acknowledged = object
-            }
+            let acknowledged = try acks.map { try Library.acknowledgements(fromFile: readInput($0), source: $0) }
             let (data, count) = try library.exportBundle(since: since, acknowledged: acknowledged, sharedOnly: group)
             if let output {
                 try AtomicFile.write(data, to: output)
@@ -137,12 +129,11 @@ extension MarginaliaCommand.BundleCommand {
         var output: String?
 
         func run() throws {
-            let acks = try options.open().acknowledgements()
-            let json = JSONValue.object(acks.mapValues(JSONValue.int)).prettyJSON
+            let file = try options.open().acknowledgementsFile()
             if let output {
-                try AtomicFile.write(Data((json + "\n").utf8), to: output)
+                try AtomicFile.write(file, to: output)
             } else {
-                Terminal.print(json)
+                FileHandle.standardOutput.write(file)
             }
         }
     }

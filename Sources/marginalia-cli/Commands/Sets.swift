@@ -49,7 +49,7 @@ extension MarginaliaCommand.SetCommand {
         func run() throws {
             let set = try options.writing { library in
                 try library.createSet(
-                    name, filter: filter.applied(to: SetFilter()), members: ids, visibility: `private` ? .private : .shared)
+                    name, filter: filter.filter, members: ids, visibility: `private` ? .private : .shared)
             }
             if set.isEmpty { Terminal.info("the set is empty: add annotations with `marginalia set add \(set.name) ID...`") }
             Terminal.print(set.id)
@@ -154,8 +154,7 @@ extension MarginaliaCommand.SetCommand {
 
         func run() throws {
             let set = try options.writing { library in
-                try library.changeSetFilter(
-                    name, to: filter.applied(to: clearFilter ? SetFilter() : library.annotationSet(name).filter))
+                try library.changeSetFilter(name) { (clearFilter ? SetFilter() : $0).replacingConditions(with: filter.filter) }
             }
             Terminal.info("\(set.name): filter \(describe(set.filter))")
         }
@@ -243,14 +242,9 @@ struct SetFilterOptions: ParsableArguments {
 
     var isEmpty: Bool { document == nil && tag == nil && author == nil && since == nil }
 
-    /// `filter` with each condition given here in place of its own.
-    func applied(to filter: SetFilter) -> SetFilter {
-        var filter = filter
-        if let document { filter.document = document }
-        if let tag { filter.tag = tag }
-        if let author { filter.author = author }
-        if let since { filter.since = Timestamps.parseUserDate(since) }
-        return filter
+    /// The conditions given.
+    var filter: SetFilter {
+        SetFilter(document: document, tag: tag, author: author, since: since.flatMap(Timestamps.parseUserDate))
     }
 }
 
