@@ -3,7 +3,12 @@ import Foundation
 /// The JSON forms of the library's items: what `--json` prints and what
 /// scripts rely on. Times are ISO 8601 in UTC; ids are full.
 extension Document {
-    public func jsonValue(readers: [String: String], annotationCount: Int? = nil) -> JSONValue {
+    /// The document's JSON form. `doc list --json` adds `counts`
+    /// (`{"annotations": N}`); `doc show --json` adds the current text as
+    /// `content` and the annotations, in text order, as `annotations`.
+    public func jsonValue(
+        readers: [String: String], annotationCount: Int? = nil, content: String? = nil, annotations: [Annotation]? = nil
+    ) -> JSONValue {
         var fields: [String: JSONValue] = [
             "id": .string(id), "type": "document", "title": .string(title),
             "authors": .array(authors.map(JSONValue.string)),
@@ -15,7 +20,11 @@ extension Document {
             "created": .string(createdHlc.description), "updated": .string(updatedHlc.description),
             "deleted": .bool(deleted),
         ]
-        if let annotationCount { fields["annotations"] = .int(annotationCount) }
+        if let annotationCount { fields["counts"] = ["annotations": .int(annotationCount)] }
+        if let annotations {
+            fields["content"] = JSONValue(content)
+            fields["annotations"] = .array(annotations.map { $0.jsonValue(readers: readers) })
+        }
         return .object(fields)
     }
 }

@@ -97,6 +97,22 @@ public struct SyncReport: Sendable, Hashable {
             "conflicts": .int(conflicts), "notPushed": JSONValue(notPushed),
         ]
     }
+
+    /// What `sync --json` prints for one run over several remotes: the
+    /// totals, the open conflicts after the last sync, each remote's report,
+    /// and the remotes that could not be reached (`errors`, one line each).
+    public static func totals(_ reports: [SyncReport], errors: [String]) -> JSONValue {
+        [
+            "pushed": .int(reports.reduce(0) { $0 + $1.pushed }), "pulled": .int(reports.reduce(0) { $0 + $1.pulled }),
+            "applied": .int(reports.reduce(0) { $0 + $1.applied }),
+            "skipped": .array(reports.flatMap { report in
+                report.skipped.map { ["file": .string(report.folder + "/" + $0.file), "reason": .string($0.reason)] }
+            }),
+            "conflicts": .int(reports.last?.conflicts ?? 0),
+            "remotes": .array(reports.map(\.jsonValue)),
+            "errors": .array(errors.map(JSONValue.string)),
+        ]
+    }
 }
 
 extension Library {

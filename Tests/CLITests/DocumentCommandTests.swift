@@ -18,6 +18,10 @@ struct DocumentCommandTests {
         #expect(string(shown, "type") == "document")
         #expect(string(shown, "content") == "# On Margins\n\nEvery second-hand book carries a rumour of its earlier readers.\n")
         #expect(try #require(string(shown, "text")).isLowercaseHex(count: 64))
+        #expect((shown["annotations"] as? [Any])?.isEmpty == true, "doc show --json lists the annotations: \(shown)")
+        let annotation = try cli.create(["annotate", id, "--quote", "second-hand book"])
+        let annotated = try cli.jsonObject(["doc", "show", id, "--json"])
+        #expect(((annotated["annotations"] as? [[String: Any]])?.first?["id"] as? String) == annotation)
     }
 
     /// Writes `contents` to a file in its own fresh library and returns the
@@ -111,11 +115,11 @@ struct DocumentCommandTests {
         let essayJSON = try #require(documents.first { $0["id"] as? String == essay })
         #expect(string(essayJSON, "title") == "On Margins", "the title comes from the first heading")
         #expect(strings(essayJSON, "authors") == ["A. Reader"])
-        #expect(int(essayJSON, "annotations") == 1)
+        #expect(int(essayJSON, "counts", "annotations") == 1)
         #expect(try #require(string(essayJSON, "text")).isLowercaseHex(count: 64))
         let floss = try #require(documents.first { $0["id"] as? String == "floss" })
         #expect(string(floss, "title") == "The Mill on the Floss")
-        #expect(int(floss, "annotations") == 0)
+        #expect(int(floss, "counts", "annotations") == 0)
 
         let text = try cli.ok(["doc", "list"])
         #expect(text.stdoutLines.count == 2, "\(text)")

@@ -110,14 +110,17 @@ public struct AnnotationSet: LibraryRecord {
         self.deleted = deleted
     }
 
-    /// The set's JSON form (`set show --json`, `set list --json`).
-    public func jsonValue(readers: [String: String]) -> JSONValue {
-        [
+    /// The set's JSON form (`set list --json`); `set show --json` adds the
+    /// annotations in it as `annotations`.
+    public func jsonValue(readers: [String: String], annotations: [Annotation]? = nil) -> JSONValue {
+        var value: [String: JSONValue] = [
             "id": .string(id), "type": "set", "name": .string(name), "filter": filter.jsonValue,
             "members": .array(members.map(JSONValue.string)), "visibility": .string(visibility.rawValue),
             "createdBy": ["id": .string(createdBy), "name": JSONValue(readers[createdBy])],
             "created": .string(createdHlc.description), "updated": .string(updatedHlc.description),
             "deleted": .bool(deleted),
         ]
+        if let annotations { value["annotations"] = .array(annotations.map { $0.jsonValue(readers: readers) }) }
+        return .object(value)
     }
 }

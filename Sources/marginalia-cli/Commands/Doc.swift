@@ -137,13 +137,7 @@ extension MarginaliaCommand.Doc {
             let text = try document.currentText.flatMap { try library.text(hash: $0) }
             let readers = try library.readerNames()
             if output.json {
-                var value = document.jsonValue(readers: readers, annotationCount: annotations.count)
-                if case .object(var fields) = value {
-                    fields["content"] = JSONValue(text)
-                    fields["annotationList"] = .array(annotations.map { $0.jsonValue(readers: readers) })
-                    value = .object(fields)
-                }
-                Terminal.print(value.prettyJSON)
+                Terminal.print(document.jsonValue(readers: readers, content: text, annotations: annotations).prettyJSON)
                 return
             }
             Terminal.print(Terminal.style(document.title, .bold))

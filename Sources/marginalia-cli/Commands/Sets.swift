@@ -205,9 +205,7 @@ extension MarginaliaCommand.SetCommand {
             let annotations = try library.setAnnotations(set.id)
             let readers = try library.readerNames()
             if output.json {
-                guard case .object(var fields) = set.jsonValue(readers: readers) else { return }
-                fields["annotations"] = .array(annotations.map { $0.jsonValue(readers: readers) })
-                Terminal.print(JSONValue.object(fields).prettyJSON)
+                Terminal.print(set.jsonValue(readers: readers, annotations: annotations).prettyJSON)
                 return
             }
             Terminal.print("\(set.name)  (\(set.id))")

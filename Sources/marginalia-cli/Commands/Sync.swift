@@ -81,17 +81,7 @@ extension MarginaliaCommand {
                 }
             }
             if output.json {
-                let totals: JSONValue = [
-                    "pushed": .int(reports.reduce(0) { $0 + $1.pushed }), "pulled": .int(reports.reduce(0) { $0 + $1.pulled }),
-                    "applied": .int(reports.reduce(0) { $0 + $1.applied }),
-                    "skipped": .array(reports.flatMap { report in
-                        report.skipped.map { ["file": .string(report.folder + "/" + $0.file), "reason": .string($0.reason)] }
-                    }),
-                    "conflicts": .int(reports.last?.conflicts ?? 0),
-                    "remotes": .array(reports.map(\.jsonValue)),
-                    "errors": .array(failures.map(JSONValue.string)),
-                ]
-                Terminal.print(totals.prettyJSON)
+                Terminal.print(SyncReport.totals(reports, errors: failures).prettyJSON)
             } else {
                 for report in reports { print(report) }
             }
