@@ -12,6 +12,7 @@ public struct BundleImport: Sendable, Hashable {
     /// Items in conflict after the import.
     public var conflicts: Int
 
+    /// What `bundle import --json` prints for one bundle.
     public var jsonValue: JSONValue {
         [
             "reader": ["id": .string(reader.readerId), "name": .string(reader.name)], "replica": .string(replica),

@@ -111,6 +111,7 @@ extension Library {
 }
 
 extension Conflict {
+    /// One item in conflict as `conflicts --json` prints it: its concurrent versions, or the edits made while it was deleted.
     public var jsonValue: JSONValue {
         [
             "id": .string(id), "type": .string(kind.rawValue), "deleted": .bool(isDeleted),

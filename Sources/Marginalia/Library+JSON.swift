@@ -30,6 +30,7 @@ extension Document {
 }
 
 extension Annotation {
+    /// The annotation's JSON form (`list`, `show`, `doc show` and `set show` with `--json`).
     public func jsonValue(readers: [String: String]) -> JSONValue {
         var target: [String: JSONValue] = ["document": .string(documentId), "text": JSONValue(textHash)]
         if let quoteExact {
@@ -68,6 +69,7 @@ extension Anchor {
 }
 
 extension EditionReport {
+    /// What `doc update --json` prints: where each annotation went in the new edition.
     public func jsonValue(readers: [String: String]) -> JSONValue {
         [
             "document": .string(document.id), "text": .string(textHash), "dryRun": .bool(dryRun),
@@ -81,6 +83,7 @@ extension EditionReport {
 }
 
 extension Note {
+    /// The note's JSON form (`list` and `show` with `--json`).
     public func jsonValue(readers: [String: String]) -> JSONValue {
         [
             "id": .string(id), "type": "note", "title": JSONValue(title), "note": .string(body),
@@ -93,6 +96,7 @@ extension Note {
 }
 
 extension Item {
+    /// The JSON form of the annotation or note.
     public func jsonValue(readers: [String: String]) -> JSONValue {
         switch self {
         case .annotation(let a): a.jsonValue(readers: readers)
@@ -102,6 +106,7 @@ extension Item {
 }
 
 extension HistoryEntry {
+    /// One revision as `history --json` prints it.
     public var jsonValue: JSONValue {
         [
             "operation": .string(operation.id.description), "time": .string(operation.hlc.description),
@@ -112,12 +117,14 @@ extension HistoryEntry {
 }
 
 extension SearchHit {
+    /// One hit as `search --json` prints it.
     public var jsonValue: JSONValue {
         ["id": .string(id), "type": .string(kind.rawValue), "field": .string(field), "snippet": .string(snippet)]
     }
 }
 
 extension LibraryStatus {
+    /// What `status --json` prints: reader, replica, counts and the state hashes.
     public var jsonValue: JSONValue {
         [
             "library": .string(path),
@@ -137,6 +144,7 @@ extension LibraryStatus {
 }
 
 extension CheckReport {
+    /// What `check --json` prints: the problems found (none when the library is sound) and the state hash.
     public var jsonValue: JSONValue {
         [
             "ok": .bool(ok), "problems": .array(problems.map(JSONValue.string)), "stateHash": .string(stateHash),

@@ -53,6 +53,7 @@ public struct Remote: LibraryRecord {
         container["added_at"] = addedAt
     }
 
+    /// The remote as `remote list --json` prints it.
     public var jsonValue: JSONValue {
         [
             "name": .string(name), "location": .string(location), "kind": .string(kind.rawValue),
@@ -89,6 +90,7 @@ public struct SyncReport: Sendable, Hashable {
     /// Why this library wrote nothing to the folder, when it could not.
     public var notPushed: String?
 
+    /// One remote's sync as `sync --json` lists it under `remotes`.
     public var jsonValue: JSONValue {
         [
             "remote": .string(remote), "folder": .string(folder), "pushed": .int(pushed), "pulled": .int(pulled),

@@ -188,10 +188,15 @@ public struct EntityState: Hashable, Sendable {
 
     /// Whether the entity's create operation has arrived.
     public var exists: Bool { creation != nil }
+    /// The value of a last-writer-wins field, nil when it was never set.
     public func register(_ field: String) -> JSONValue? { registers[field]?.value }
+    /// A last-writer-wins field holding a string.
     public func string(_ field: String) -> String? { registers[field]?.value.stringValue }
+    /// A text field (a note body): its current revisions, merged line by line where they agree.
     public func text(_ field: String) -> TextField? { texts[field] }
+    /// The elements of an add-wins set field (tags, set members), in a stable order.
     public func set(_ field: String) -> [JSONValue] { sets[field]?.elements ?? [] }
+    /// Whether the entity is deleted (a tombstone: its history stays).
     public var isDeleted: Bool { register("deleted")?.boolValue ?? false }
 
     /// The edits made concurrently with the delete that keeps the entity

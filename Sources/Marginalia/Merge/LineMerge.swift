@@ -13,6 +13,9 @@ public enum LineMerge {
     /// line matching would cost more than a conflict does.
     public static let lineLimit = 2_000
 
+    /// The three-way merge of two revisions of a text from their common
+    /// ancestor, line by line; nil when both changed the same lines (or the
+    /// texts are longer than ``lineLimit``), which is then a conflict.
     public static func merge(base: String, ours: String, theirs: String) -> String? {
         if ours == theirs { return ours }
         if ours == base { return theirs }

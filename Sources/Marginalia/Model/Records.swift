@@ -41,7 +41,7 @@ extension [String] {
 /// A work being read: an article, an EPUB, a paper book.
 ///
 /// ```swift
-/// let doc = try library.addDocument(DocumentDraft(title: "On Reading", text: essay))
+/// let doc = try library.addDocument(text: essay, DocumentDraft(title: "On Reading"))
 /// doc.currentText   // SHA-256 of the normalized text, nil for a paper book
 /// ```
 public struct Document: LibraryRecord {

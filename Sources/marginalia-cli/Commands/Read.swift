@@ -167,6 +167,10 @@ extension MarginaliaCommand {
         @Option(help: "At most this many results.")
         var limit = 50
 
+        func validate() throws {
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
         func run() throws {
             let library = try options.open()
             let highlight = Terminal.colors && !output.json ? ("\u{1B}[1;33m", "\u{1B}[0m") : ("[", "]")
