@@ -334,7 +334,7 @@ extension Library {
                 do {
                     state = try Materializer.state(of: id, kind: kind, in: db)
                 } catch {
-                    problems.append("\(kind.rawValue) \(id): \(error)")
+                    problems.append("\(kind.rawValue) \(id): \(LibraryDatabase.reason(error))")
                     continue
                 }
                 guard state.exists else { continue }

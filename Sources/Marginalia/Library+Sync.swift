@@ -582,7 +582,7 @@ extension Library {
         switch error {
         case MarginaliaError.badBundle(let problem): problem.description
         case let error as MarginaliaError: error.description
-        default: "\(error)"
+        default: LibraryDatabase.reason(error)
         }
     }
 

@@ -131,6 +131,21 @@ struct DocumentFormatTests {
         #expect(read.text.trimmingCharacters(in: .whitespacesAndNewlines) == "The quick brown fox")
     }
 
+    @Test("a file that is not a PDF is refused with pdftotext's reason", .enabled(if: SampleFiles.hasPDFToText, "pdftotext is not installed"))
+    func damagedPDF() throws {
+        let folder = TemporaryFolder()
+        let path = folder.write("page.pdf", "not a PDF at all")
+        do {
+            _ = try DocumentReader.read(path)
+            Issue.record("a file that is not a PDF was read")
+        } catch let error as MarginaliaError {
+            guard case .badDocument(_, .toolFailed(let tool, let reason)) = error else { throw error }
+            #expect(tool == "pdftotext")
+            #expect(!reason.isEmpty && !reason.hasPrefix("exit status"), "pdftotext's own complaint: \(reason)")
+            #expect(error.description.contains("convert it to text yourself"))
+        }
+    }
+
     @Test("without pdftotext, a PDF is refused with the package to install")
     func pdfWithoutTool() throws {
         let folder = TemporaryFolder()

@@ -71,7 +71,7 @@ public enum DocumentProblem: Error, Equatable, Sendable, CustomStringConvertible
             return "reading PDF files needs `\(tool)`, which is not installed; install it (Debian and Ubuntu: "
                 + "`apt-get install \(package)`) or convert the PDF to text yourself"
         case .toolFailed(let tool, let reason):
-            return "\(tool) could not read the file: \(reason)"
+            return "\(tool) could not read the file (\(reason)); check that it is a whole, unprotected PDF, or convert it to text yourself"
         }
     }
 }
@@ -148,9 +148,10 @@ public enum DocumentReader {
         }
         let result: ChildProcess
         do {
-            result = try ChildProcess.run(tool, ["-enc", "UTF-8", "-q", path, "-"])
+            // Not -q: on failure its last complaint is the reason shown.
+            result = try ChildProcess.run(tool, ["-enc", "UTF-8", path, "-"])
         } catch {
-            throw MarginaliaError.badDocument(path: path, problem: .toolFailed(tool: "pdftotext", reason: "\(error)"))
+            throw MarginaliaError.badDocument(path: path, problem: .toolFailed(tool: "pdftotext", reason: LibraryDatabase.reason(error)))
         }
         guard result.status == 0 else {
             throw MarginaliaError.badDocument(path: path, problem: .toolFailed(tool: "pdftotext", reason: result.failure))

@@ -81,7 +81,9 @@ struct ChannelKey {
                     from: Data(passphrase.utf8), salt: salt, outputByteCount: 32, rounds: rounds, blockSize: blockSize,
                     parallelism: parallelism))
         } catch {
-            throw .invalidInput("the channel's key could not be derived (\(error)); its marginalia-sync.json may be damaged")
+            throw .invalidInput(
+                "the channel's key could not be derived from the parameters in its marginalia-sync.json, which may be damaged; "
+                    + "copy that file again from a machine that syncs")
         }
     }
 
