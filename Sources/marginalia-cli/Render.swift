@@ -21,6 +21,35 @@ struct Render {
         return message.contains(subject) ? message : "\(subject): \(message)"
     }
 
+    /// One search hit: short id, kind, and the snippet of the field that matched.
+    static func searchHitLine(_ hit: SearchHit) -> String {
+        "\(Terminal.style(shortID(hit.id), .accent))  \(hit.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  "
+            + "\(hit.field): \(oneLine(hit.snippet, limit: 200))"
+    }
+
+    /// What one sync did, on one line: "club: pushed 3, pulled 1, applied 1, 1 conflict open".
+    static func syncLine(_ report: SyncReport, name: String? = nil) -> String {
+        var parts = ["pushed \(report.pushed)", "pulled \(report.pulled)", "applied \(report.applied)"]
+        if !report.skipped.isEmpty { parts.append("skipped \(counted(report.skipped.count, "file"))") }
+        if report.conflicts > 0 { parts.append("\(counted(report.conflicts, "conflict")) open") }
+        return "\(name ?? report.remote): " + parts.joined(separator: ", ")
+    }
+
+    /// An item in conflict: each concurrent version, numbered as `resolve --keep` takes them,
+    /// and the edits made while it was deleted.
+    static func conflictLines(_ conflict: Conflict) -> [String] {
+        var lines = [Terminal.style("\(conflict.kind.rawValue) \(conflict.id)", .bold)]
+        for (index, head) in conflict.heads.enumerated() {
+            lines.append("  [\(index + 1)] \(head.revision)  \(head.authorName)  \(date(head.time))")
+            lines += head.value.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }
+        }
+        if !conflict.editsConcurrentWithDelete.isEmpty {
+            lines.append("  deleted, while these edits were made elsewhere:")
+            lines += conflict.editsConcurrentWithDelete.map { "    " + historyLine($0) }
+        }
+        return lines
+    }
+
     /// A count with its noun, plural unless the count is one: "1 note", "3 notes".
     static func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 

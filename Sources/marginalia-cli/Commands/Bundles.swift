@@ -162,20 +162,7 @@ extension MarginaliaCommand {
                 return
             }
             if conflicts.isEmpty { Terminal.info("no conflicts") }
-            for conflict in conflicts {
-                Terminal.print(Terminal.style("\(conflict.kind.rawValue) \(conflict.id)", .bold))
-                for (index, head) in conflict.heads.enumerated() {
-                    Terminal.print(
-                        "  [\(index + 1)] \(head.revision)  \(head.authorName)  \(Render.date(head.time))")
-                    for line in head.value.split(separator: "\n", omittingEmptySubsequences: false) {
-                        Terminal.print("      " + line)
-                    }
-                }
-                if !conflict.editsConcurrentWithDelete.isEmpty {
-                    Terminal.print("  deleted, while these edits were made elsewhere:")
-                    for entry in conflict.editsConcurrentWithDelete { Terminal.print("    " + Render.historyLine(entry)) }
-                }
-            }
+            conflicts.flatMap(Render.conflictLines).forEach { Terminal.print($0) }
         }
     }
 

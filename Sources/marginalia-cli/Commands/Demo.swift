@@ -96,9 +96,7 @@ struct DemoTour {
         Render.markedText(text, annotations: annotations).forEach { Terminal.print($0) }
 
         step("search dialogue")
-        for hit in try library.search("dialogue") {
-            Terminal.print("\(Render.shortID(hit.id))  \(hit.kind.rawValue)  \(hit.field): \(hit.snippet)")
-        }
+        try library.search("dialogue").map(Render.searchHitLine).forEach { Terminal.print($0) }
 
         step("history \(Render.shortID(first.id))")
         Render.historyLines(try library.history(first.id)).forEach { Terminal.print($0) }
@@ -173,10 +171,7 @@ struct DemoTour {
         step("remote add club \(club) --library bo.sqlite")
         let boRemote = try bo.addRemote(name: "club", location: club, kind: nil)
         func sync(_ reader: Library, _ remote: Remote, _ name: String) throws {
-            let report = try reader.sync(remote)
-            Terminal.print(
-                "\(name): pushed \(report.pushed), pulled \(report.pulled), applied \(report.applied)"
-                    + (report.conflicts > 0 ? ", \(Render.counted(report.conflicts, "conflict")) open" : ""))
+            Terminal.print(Render.syncLine(try reader.sync(remote), name: name))
         }
         step("sync && marginalia sync --library bo.sqlite")
         try sync(library, adaRemote, "Ada")
@@ -194,12 +189,7 @@ struct DemoTour {
         }
 
         step("conflicts")
-        for conflict in try library.conflicts() {
-            Terminal.print("\(conflict.kind.rawValue) \(Render.shortID(conflict.id))")
-            for (index, head) in conflict.heads.enumerated() {
-                Terminal.print("  [\(index + 1)] \(head.authorName): \(head.value)")
-            }
-        }
+        try library.conflicts().flatMap(Render.conflictLines).forEach { Terminal.print($0) }
         step("resolve \(short) --note \"reading is answering the dead\" --library bo.sqlite && marginalia sync ...")
         try bo.resolve(annotation, .note("reading is answering the dead"))
         try sync(bo, boRemote, "Bo")

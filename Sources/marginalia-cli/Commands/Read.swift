@@ -179,11 +179,7 @@ extension MarginaliaCommand {
                 Terminal.print(JSONValue.array(hits.map(\.jsonValue)).prettyJSON)
                 return
             }
-            for hit in hits {
-                Terminal.print(
-                    "\(Terminal.style(Render.shortID(hit.id), .accent))  \(hit.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(hit.field): \(Render.oneLine(hit.snippet, limit: 200))"
-                )
-            }
+            hits.map(Render.searchHitLine).forEach { Terminal.print($0) }
             if hits.isEmpty { Terminal.info("no matches") }
         }
     }

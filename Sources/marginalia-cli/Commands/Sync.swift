@@ -91,10 +91,7 @@ extension MarginaliaCommand {
         }
 
         private func print(_ report: SyncReport) {
-            var parts = ["pushed \(report.pushed)", "pulled \(report.pulled)", "applied \(report.applied)"]
-            if !report.skipped.isEmpty { parts.append("skipped \(Render.counted(report.skipped.count, "file"))") }
-            if report.conflicts > 0 { parts.append("\(Render.counted(report.conflicts, "conflict")) open") }
-            Terminal.print("\(report.remote): " + parts.joined(separator: ", "))
+            Terminal.print(Render.syncLine(report))
             for skipped in report.skipped {
                 Terminal.info("marginalia: warning: skipped \(skipped.file): \(skipped.reason)")
             }
