@@ -131,7 +131,7 @@ extension Library {
     static func items(_ filter: ItemFilter, in db: Database) throws -> [Item] {
         do {
             let documentID = try filter.document.map { try Self.resolve($0, as: .document, in: db) }
-            let authors = try filter.author.map { try Self.readerIDs(matching: $0, in: db) }
+            let authors = try filter.author.map { try Self.readers(matching: $0, in: db).map(\.readerId) }
             // Tags are stored trimmed and normalized: so is the tag asked for.
             let tag = try filter.tag.map { try Self.validTags([$0])[0] }
             let viewer = try Self.local(db).readerId
@@ -397,14 +397,6 @@ extension Library {
         Dictionary(
             try Row.fetchAll(db, sql: "SELECT reader_id, name FROM readers").map { ($0[0], $0[1]) },
             uniquingKeysWith: { first, _ in first })
-    }
-
-    static func readerIDs(matching author: String, in db: Database) throws -> [String] {
-        let ids = try String.fetchAll(
-            db, sql: "SELECT reader_id FROM readers WHERE name = ? COLLATE NOCASE OR reader_id LIKE ? || '%'",
-            arguments: [author, author.lowercased()])
-        guard !ids.isEmpty else { throw MarginaliaError.notFound(kind: "reader", reference: author) }
-        return ids
     }
 
     /// The XOR of the digests of every shared item, computed on demand:

@@ -130,8 +130,17 @@ extension Library {
 
     /// A reader by id, unique id prefix, or unique display name.
     static func resolveReader(_ reference: String, in db: Database) throws -> Reader {
+        let matches = try readers(matching: reference, in: db)
+        guard matches.count == 1 else { throw MarginaliaError.ambiguous(reference: reference, candidates: matches.map(\.readerId)) }
+        return matches[0]
+    }
+
+    /// The readers a reference names: the one with that id, else those whose
+    /// id starts with it, else those with that display name (any case; two
+    /// readers may share a name). Never empty.
+    static func readers(matching reference: String, in db: Database) throws -> [Reader] {
         let key = reference.trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty else { throw MarginaliaError.invalidInput("an empty reader id was given") }
+        guard !key.isEmpty else { throw MarginaliaError.invalidInput("an empty reader was given; `marginalia readers` lists them") }
         var matches = try Reader.filter(Column("reader_id") == key.lowercased()).fetchAll(db)
         if matches.isEmpty {
             matches = try Reader.filter(Column("reader_id").like(key.lowercased() + "%")).fetchAll(db)
@@ -139,13 +148,7 @@ extension Library {
         if matches.isEmpty {
             matches = try Reader.filter(sql: "name = ? COLLATE NOCASE", arguments: [key]).fetchAll(db)
         }
-        switch matches.count {
-        case 0:
-            throw MarginaliaError.invalidInput("no reader matches '\(reference)'; `marginalia readers` lists them")
-        case 1:
-            return matches[0]
-        default:
-            throw MarginaliaError.ambiguous(reference: reference, candidates: matches.map(\.readerId))
-        }
+        guard !matches.isEmpty else { throw MarginaliaError.notFound(kind: "reader", reference: reference) }
+        return matches
     }
 }

@@ -164,7 +164,7 @@ extension Library {
     static func checkedFilter(_ filter: SetFilter, in db: Database) throws -> SetFilter {
         var filter = filter
         filter.document = try filter.document.map { try resolve($0, as: .document, in: db) }
-        if let author = filter.author { _ = try readerIDs(matching: author, in: db) }
+        if let author = filter.author { _ = try readers(matching: author, in: db) }
         if let tag = filter.tag { filter.tag = try validTags([tag]).first }
         return filter
     }
