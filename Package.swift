@@ -53,8 +53,9 @@ let package = Package(
                 "Marginalia",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Corpus"]
+            exclude: ["Corpus", "ExportGolden"]
         ),
         .testTarget(
             name: "CLITests",
