@@ -69,6 +69,49 @@ public struct ItemFilter: Sendable {
     var annotationsOnly: Bool { kind == .annotation || page != nil || orphans }
 }
 
+/// The conditions of an ``ItemFilter`` as SQL on one table, its document
+/// and authors resolved once (a missing one throws `notFound`).
+struct ItemConditions {
+    let filter: ItemFilter
+    let documentID: String?
+    let authors: [String]?
+    /// Tags are stored trimmed and normalized: so is the tag asked for.
+    let tag: String?
+    let viewer: String
+
+    init(_ filter: ItemFilter, in db: Database) throws {
+        self.filter = filter
+        documentID = try filter.document.map { try Library.resolve($0, as: .document, in: db) }
+        authors = try filter.author.map { try Library.readers(matching: $0, in: db).map(\.readerId) }
+        tag = try filter.tag.map { try Library.validTags([$0])[0] }
+        viewer = try Library.local(db).readerId
+    }
+
+    /// The conditions on `table` (a table or alias of items), joined by AND.
+    func sql(on table: String) -> (condition: String, arguments: StatementArguments) {
+        var clauses = [Library.notWithdrawn(table)]
+        var arguments: StatementArguments = [viewer]
+        if !filter.includeDeleted { clauses.append("NOT \(table).deleted") }
+        if let documentID {
+            clauses.append("\(table).document_id = ?")
+            arguments += [documentID]
+        }
+        if let tag {
+            clauses.append("EXISTS (SELECT 1 FROM tags WHERE tags.entity_id = \(table).id AND tags.tag = ?)")
+            arguments += [tag]
+        }
+        if let authors {
+            clauses.append("\(table).created_by IN (\(authors.map { _ in "?" }.joined(separator: ",")))")
+            arguments += StatementArguments(authors)
+        }
+        if let since = filter.since {
+            clauses.append("\(table).updated_hlc >= ?")
+            arguments += [HLCTimestamp(milliseconds: Int64(since.timeIntervalSince1970 * 1000), counter: 0)]
+        }
+        return (clauses.joined(separator: " AND "), arguments)
+    }
+}
+
 /// One search result.
 public struct SearchHit: Sendable, Hashable {
     public var id: String
@@ -130,39 +173,17 @@ extension Library {
     /// ``items(_:)`` inside a read or write.
     static func items(_ filter: ItemFilter, in db: Database) throws -> [Item] {
         do {
-            let documentID = try filter.document.map { try Self.resolve($0, as: .document, in: db) }
-            let authors = try filter.author.map { try Self.readers(matching: $0, in: db).map(\.readerId) }
-            // Tags are stored trimmed and normalized: so is the tag asked for.
-            let tag = try filter.tag.map { try Self.validTags([$0])[0] }
-            let viewer = try Self.local(db).readerId
-            func conditions(_ table: String) -> (String, StatementArguments) {
-                var clauses = [Self.notWithdrawn(table)]
-                var arguments: StatementArguments = [viewer]
-                if !filter.includeDeleted { clauses.append("NOT \(table).deleted") }
-                if let documentID {
-                    clauses.append("\(table).document_id = ?")
-                    arguments += [documentID]
-                }
-                if let tag {
-                    clauses.append("EXISTS (SELECT 1 FROM tags WHERE tags.entity_id = \(table).id AND tags.tag = ?)")
-                    arguments += [tag]
-                }
-                if let authors {
-                    clauses.append("\(table).created_by IN (\(authors.map { _ in "?" }.joined(separator: ",")))")
-                    arguments += StatementArguments(authors)
-                }
-                if let since = filter.since {
-                    clauses.append("\(table).updated_hlc >= ?")
-                    arguments += [HLCTimestamp(milliseconds: Int64(since.timeIntervalSince1970 * 1000), counter: 0)]
-                }
-                return ("WHERE " + clauses.joined(separator: " AND "), arguments)
+            let conditions = try ItemConditions(filter, in: db)
+            func whereClause(_ table: String) -> (String, StatementArguments) {
+                let (condition, arguments) = conditions.sql(on: table)
+                return ("WHERE " + condition, arguments)
             }
             // Orders and filters that depend on anchors are applied here, after the query.
-            let sortsHere = documentID != nil || filter.page != nil || filter.orphans
+            let sortsHere = filter.document != nil || filter.page != nil || filter.orphans
             let limit = filter.limit.map { " LIMIT \($0)" } ?? ""
             var items: [Item] = []
             if filter.kind != .note {
-                let (clause, arguments) = conditions("annotations")
+                let (clause, arguments) = whereClause("annotations")
                 let rows = try Annotation.fetchAll(
                     db, sql: "SELECT * FROM annotations \(clause) ORDER BY created_hlc DESC\(sortsHere ? "" : limit)",
                     arguments: arguments)
@@ -176,11 +197,11 @@ extension Library {
                     annotations = annotations.filter { $0.page.flatMap(PageLocator.init(parsing:))?.overlaps(page) ?? false }
                 }
                 if filter.orphans { annotations = annotations.filter { $0.anchor?.status == .orphan } }
-                if documentID != nil { annotations.sort { Self.textOrder($0, $0.anchor, $1, $1.anchor) } }
+                if filter.document != nil { annotations.sort { Self.textOrder($0, $0.anchor, $1, $1.anchor) } }
                 items += annotations.map(Item.annotation)
             }
             if !filter.annotationsOnly && filter.kind != .annotation {
-                let (clause, arguments) = conditions("notes")
+                let (clause, arguments) = whereClause("notes")
                 let notes = try Note.fetchAll(
                     db, sql: "SELECT * FROM notes \(clause) ORDER BY created_hlc DESC\(limit)", arguments: arguments)
                 items += try notes.map { .note(try Self.completed($0, in: db)) }
@@ -188,7 +209,7 @@ extension Library {
             // Within one document, annotations keep text order and its notes
             // follow. Otherwise, newest first: the query's order, when it read one kind only.
             let readBothKinds = filter.kind != .note && filter.kind != .annotation && !filter.annotationsOnly
-            if documentID == nil && readBothKinds { items.sort { $0.createdHlc > $1.createdHlc } }
+            if filter.document == nil && readBothKinds { items.sort { $0.createdHlc > $1.createdHlc } }
             if let limit = filter.limit { items = Array(items.prefix(limit)) }
             return items
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Marginalia
 
 #if canImport(Glibc)
     import Glibc
@@ -20,6 +21,18 @@ enum Terminal {
 
     static func print(_ line: String = "") {
         Swift.print(line)
+    }
+
+    /// Bytes of data on stdout, as they come (an export streams its chunks).
+    static func writeOutput(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let count = Foundation.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+            guard count > 0 else {
+                throw MarginaliaError.unwritableFile(path: "standard output", reason: String(cString: strerror(errno)))
+            }
+            offset += count
+        }
     }
 
     /// A remark on stderr: stdout stays clean for ids and data.

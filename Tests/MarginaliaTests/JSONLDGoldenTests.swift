@@ -169,4 +169,42 @@ struct JSONLDGoldenTests {
         let expected = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(digest == expected, "the export of \(count) annotations (\(exported.utf8.count) bytes) differs from before")
     }
+
+    @Test("the JSON-LD export holds the annotations the other formats hold, in their order and places")
+    func sameSelectionAsTheOtherFormats() throws {
+        let sample = try Sample()
+        var requests = Self.requests.map(\.request)
+        requests.append(ExportRequest(format: .jsonld, since: sample.cut, includePrivate: true))
+        // A title not in NFC: by its bytes, "e\u{301}tude" comes before "fin"; as Swift compares strings, after.
+        let library = sample.ada.library
+        _ = try library.addDocument(text: "Une étude du soir.", DocumentDraft(title: "e\u{301}tude", slug: "etude"))
+        _ = try library.addDocument(text: "La fin du jour.", DocumentDraft(title: "fin", slug: "fin"))
+        #expect(try library.document("etude").title.unicodeScalars.count == 6, "the title is kept as given")
+        _ = try library.annotate(AnnotationDraft(document: "etude", anchor: .quote(exact: "soir"), note: "décomposé"))
+        _ = try library.annotate(AnnotationDraft(document: "fin", anchor: .quote(exact: "jour")))
+        // A set of one reader's annotations and a member of another's.
+        try library.createSet("by-bo", filter: SetFilter(author: "Bo"), members: [sample.names.first { $0.value == "tom" }!.key])
+        requests.append(ExportRequest(format: .jsonld, set: "by-bo"))
+        for request in requests {
+            let contents = try library.exportContents(request)
+            let expected = contents.annotations.map { annotation in
+                [JSONLDExport.iri(annotation: annotation.id), annotation.anchor?.position.map { "\($0.start)-\($0.end)" } ?? "-"]
+            }
+            let root = try #require(try JSONSerialization.jsonObject(with: try library.export(request)) as? [String: Any])
+            #expect(root["label"] as? String == contents.title)
+            var exported: [[String]] = []
+            var page = root["first"] as? [String: Any]
+            while let current = page {
+                for item in current["items"] as? [[String: Any]] ?? [] {
+                    let targets = item["target"] as? [Any] ?? [item["target"] as Any]
+                    let target = targets.first as? [String: Any]
+                    let selectors = target?["selector"] as? [[String: Any]] ?? [(target?["selector"] as? [String: Any])].compactMap { $0 }
+                    let position = selectors.first { $0["type"] as? String == "TextPositionSelector" }
+                    exported.append([item["id"] as? String ?? "", position.map { "\($0["start"] ?? "")-\($0["end"] ?? "")" } ?? "-"])
+                }
+                page = current["next"] as? [String: Any]
+            }
+            #expect(exported == expected, "\(request)")
+        }
+    }
 }

@@ -73,7 +73,7 @@ struct ExportContents {
 }
 
 extension Library {
-    /// Writes the annotations `request` names in its format.
+    /// The annotations `request` names, in its format.
     ///
     /// The output depends on the library's state alone (no clock, no
     /// locale): the same state gives a byte-identical file. Items are in
@@ -83,14 +83,32 @@ extension Library {
     /// let data = try library.export(ExportRequest(format: .markdown, set: "thesis"))
     /// ```
     public func export(_ request: ExportRequest) throws -> Data {
-        let contents = try exportContents(request)
+        var data = Data()
+        try export(request) { data.append($0.assumingMemoryBound(to: UInt8.self)) }
+        return data
+    }
+
+    /// Writes the annotations `request` names in its format to `output`, in
+    /// pieces as they are ready: a JSON-LD export is streamed from the
+    /// library in chunks of a megabyte, whatever its size; the other formats
+    /// come in one piece.
+    ///
+    /// ```swift
+    /// try AtomicFile.write(to: "all.jsonld") { output in
+    ///     try library.export(ExportRequest(format: .jsonld), to: output)
+    /// }
+    /// ```
+    public func export(_ request: ExportRequest, to output: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let render: (ExportContents) -> String
         switch request.format {
-        case .jsonld: return Data(JSONLDExport.render(contents))
-        case .markdown: return Data(MarkdownExport.render(contents).utf8)
-        case .csv: return Data(CSVExport.render(contents).utf8)
-        case .readwise: return Data(CSVExport.renderReadwise(contents).utf8)
-        case .html: return Data(HTMLExport.render(contents).utf8)
+        case .jsonld: return try read { db in try JSONLDExport.write(request, in: db, to: output) }
+        case .markdown: render = MarkdownExport.render
+        case .csv: render = CSVExport.render
+        case .readwise: render = CSVExport.renderReadwise
+        case .html: render = HTMLExport.render
         }
+        var text = render(try exportContents(request))
+        try text.withUTF8 { try output(UnsafeRawBufferPointer($0)) }
     }
 
     func exportContents(_ request: ExportRequest) throws -> ExportContents {

@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import GRDBSQLite
 
 /// The `jsonld` export: a W3C Web Annotation `AnnotationCollection`.
 ///
@@ -21,16 +23,21 @@ import Foundation
 /// indented further than the one holding it (otherwise the indentation alone
 /// would grow with the square of the number of pages).
 ///
-/// The text is written straight into bytes, keys in sorted order, without a
-/// `JSONValue` tree in between: exports run to hundreds of thousands of annotations.
+/// Exports run to hundreds of thousands of annotations, so the file is
+/// streamed: one query reads the rows in export order (the same annotations
+/// and order as the other formats, which read them through ``Library/items(_:)``),
+/// and each row's columns are written as they stand in SQLite's row, keys in
+/// sorted order, into a buffer handed on every ``chunkSize`` bytes.
 enum JSONLDExport {
     static let context = "http://www.w3.org/ns/anno.jsonld"
     static let pageSize = 1000
+    /// How many bytes gather before they are handed to the output.
+    static let chunkSize = 1 << 20
 
-    static func render(_ contents: ExportContents) -> [UInt8] {
-        let collectionID = "urn:marginalia:export:\(contents.request.key)"
-        let total = contents.documents.reduce(0) { $0 + $1.annotations.count }
-        let pageCount = max(1, (total + pageSize - 1) / pageSize)
+    /// Writes the export of `request` to `output`, a chunk at a time, inside one read.
+    static func write(_ request: ExportRequest, in db: Database, to output: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let selection = try ExportSelection(request, in: db)
+        let collectionID = "urn:marginalia:export:\(request.key)"
         func pageID(_ index: Int) -> String { "\(collectionID):page:\(index + 1)" }
         // Each page holds the next one: pages are opened as the annotations
         // come, and closed from the last once all are written.
@@ -42,27 +49,34 @@ enum JSONLDExport {
             json.openArray()
         }
 
-        var json = PrettyJSONWriter(capacity: 1536 * total + 1024)
+        var json = PrettyJSONWriter(capacity: chunkSize + 64 * 1024)
         json.openObject()
         json.key("@context")
         json.string(context)
         json.key("first")
         openPage(0, into: &json)
         var written = 0
-        for entry in contents.documents.indices {
-            let source = contents.documents[entry].document.iri
-            // By index: an Annotation is large, and a loop variable would copy each one.
-            for index in contents.documents[entry].annotations.indices {
-                if written > 0 && written % pageSize == 0 {
-                    json.closeArray()
-                    json.key("next")
-                    openPage(written / pageSize, into: &json)
-                }
-                write(contents.documents[entry].annotations[index], source: source, contents: contents, into: &json)
-                written += 1
+        let tags = try db.cachedStatement(sql: "SELECT tag FROM tags WHERE entity_id = ?")
+        var source = (document: [UInt8](), iri: "")
+        try selection.forEachRow(in: db) { row in
+            if written > 0 && written % pageSize == 0 {
+                json.closeArray()
+                json.key("next")
+                openPage(written / pageSize, into: &json)
             }
+            // Rows come by document: its IRI is looked up once per document.
+            let document = row.text(Column.document)!
+            if !document.elementsEqual(source.document) {
+                source = (Array(document), selection.documentIRIs[String(decoding: document, as: UTF8.self)] ?? "")
+            }
+            let tagged = row.int(Column.tagged) != 0
+            let sortedTags = try tagged ? String.fetchAll(tags, arguments: [row.string(Column.id)]).sorted() : []
+            write(row, tags: sortedTags, source: source.iri, into: &json)
+            written += 1
+            if json.pending >= chunkSize { try json.flush(into: output) }
         }
         json.closeArray()
+        let pageCount = max(1, (written + pageSize - 1) / pageSize)
         for index in (0..<pageCount).reversed() {
             if index > 0 {
                 json.key("prev")
@@ -77,82 +91,135 @@ enum JSONLDExport {
         json.key("id")
         json.string(collectionID)
         json.key("label")
-        json.string(contents.title)
+        json.string(selection.title)
         json.key("last")
         json.string(pageID(pageCount - 1))
         json.key("total")
-        json.int(total)
+        json.int(written)
         json.key("type")
         json.string("AnnotationCollection")
         json.closeObject()
-        return json.finish()
+        json.finish()
+        try json.flush(into: output)
+    }
+
+    /// The columns of ``ExportSelection``'s rows.
+    enum Column {
+        static let id: Int32 = 0
+        static let motivation: Int32 = 1
+        static let createdHlc: Int32 = 2
+        static let updatedHlc: Int32 = 3
+        static let createdBy: Int32 = 4
+        static let creatorName: Int32 = 5
+        static let document: Int32 = 6
+        static let quoteExact: Int32 = 7
+        static let quotePrefix: Int32 = 8
+        static let quoteSuffix: Int32 = 9
+        static let page: Int32 = 10
+        static let body: Int32 = 11
+        static let replyTo: Int32 = 12
+        static let start: Int32 = 13
+        static let end: Int32 = 14
+        static let tagged: Int32 = 15
     }
 
     /// The IRI of an annotation: `urn:uuid:` for a 128-bit hex id.
     static func iri(annotation id: String) -> String {
-        let hex = Array(id.utf8)
-        guard hex.count == 32, hex.allSatisfy({ UInt8(ascii: "0")...UInt8(ascii: "9") ~= $0 || UInt8(ascii: "a")...UInt8(ascii: "f") ~= $0 | 0x20 })
-        else {
-            return "urn:marginalia:annotation:" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)
-        }
-        var out = Array("urn:uuid:".utf8)
-        out.reserveCapacity(45)
+        var id = id
+        return id.withUTF8 { utf8 in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: uuidLength) { uuid in
+                dashedUUID(utf8, into: uuid.baseAddress!) ? "urn:uuid:" + String(decoding: uuid, as: UTF8.self) : nil
+            }
+        } ?? "urn:marginalia:annotation:" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)
+    }
+
+    static let uuidLength = 36
+
+    /// Writes a 32-hex-digit id as a lowercase UUID (``uuidLength`` bytes, dashed
+    /// 8-4-4-4-12) into `out`; false for another id.
+    static func dashedUUID(_ hex: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+        guard hex.count == 32 else { return false }
+        var written = 0
         for (index, digit) in hex.enumerated() {
-            if index == 8 || index == 12 || index == 16 || index == 20 { out.append(UInt8(ascii: "-")) }
             // ASCII letters to lower case; digits are unchanged by the bit.
-            out.append(digit | 0x20)
+            let lower = digit | 0x20
+            guard UInt8(ascii: "0")...UInt8(ascii: "9") ~= lower || UInt8(ascii: "a")...UInt8(ascii: "f") ~= lower else { return false }
+            if index == 8 || index == 12 || index == 16 || index == 20 {
+                out[written] = UInt8(ascii: "-")
+                written += 1
+            }
+            out[written] = lower
+            written += 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return true
+    }
+
+    static func writeIRI(annotation id: UnsafeBufferPointer<UInt8>, into json: inout PrettyJSONWriter) {
+        let uuid = UnsafeMutablePointer<UInt8>.allocate(capacity: uuidLength)
+        defer { uuid.deallocate() }
+        if dashedUUID(id, into: uuid) {
+            json.string(prefix: "urn:uuid:", utf8: UnsafeBufferPointer(start: uuid, count: uuidLength))
+        } else {
+            json.string(iri(annotation: String(decoding: id, as: UTF8.self)))
+        }
     }
 
     /// One annotation, its keys in sorted order.
-    static func write(_ annotation: Annotation, source: String, contents: ExportContents, into json: inout PrettyJSONWriter) {
+    static func write(_ row: StatementRow, tags: [String], source: String, into json: inout PrettyJSONWriter) {
         json.openObject()
-        let note = annotation.body.flatMap { $0.isEmpty ? nil : $0 }
-        let tags = annotation.tags.sorted()
+        let note = row.text(Column.body).flatMap { $0.isEmpty ? nil : $0 }
         let bodies = (note == nil ? 0 : 1) + tags.count
         if bodies > 0 {
             json.key("body")
             if bodies > 1 { json.openArray() }
             if let note {
-                textualBody(note, purpose: annotation.motivation == .replying ? "replying" : "commenting", into: &json)
+                let replying = row.text(Column.motivation).map { $0.elementsEqual(Motivation.replying.rawValue.utf8) } ?? false
+                textualBody(note, purpose: replying ? "replying" : "commenting", into: &json)
             }
-            for tag in tags { textualBody(tag, purpose: "tagging", into: &json) }
+            for tag in tags {
+                var tag = tag
+                tag.withUTF8 { textualBody($0, purpose: "tagging", into: &json) }
+            }
             if bodies > 1 { json.closeArray() }
         }
         json.key("created")
-        json.string(annotation.createdHlc.description)
+        json.string(HLCTimestamp(rawValue: Int64(row.int(Column.createdHlc) ?? 0)))
         json.key("creator")
         json.openObject()
         json.key("id")
-        json.string("urn:marginalia:reader:\(annotation.createdBy)")
+        let reader = row.text(Column.createdBy) ?? UnsafeBufferPointer(start: nil, count: 0)
+        json.string(prefix: "urn:marginalia:reader:", utf8: reader)
         json.key("name")
-        json.string(contents.readerName(annotation.createdBy))
+        if let name = row.text(Column.creatorName) {
+            json.string(utf8: name)
+        } else {
+            json.string(String(String(decoding: reader, as: UTF8.self).prefix(8)))
+        }
         json.key("type")
         json.string("Person")
         json.closeObject()
         json.key("id")
-        json.string(iri(annotation: annotation.id))
+        writeIRI(annotation: row.text(Column.id)!, into: &json)
         json.key("modified")
-        json.string(annotation.updatedHlc.description)
+        json.string(HLCTimestamp(rawValue: Int64(row.int(Column.updatedHlc) ?? 0)))
         json.key("motivation")
-        json.string(annotation.motivation.rawValue)
+        json.string(utf8: row.text(Column.motivation)!)
         json.key("target")
-        if let replyTo = annotation.replyTo {
+        if let replyTo = row.text(Column.replyTo) {
             // A reply targets its annotation as well as the passage.
             json.openArray()
-            target(annotation, source: source, into: &json)
-            json.string(iri(annotation: replyTo))
+            target(row, source: source, into: &json)
+            writeIRI(annotation: replyTo, into: &json)
             json.closeArray()
         } else {
-            target(annotation, source: source, into: &json)
+            target(row, source: source, into: &json)
         }
         json.key("type")
         json.string("Annotation")
         json.closeObject()
     }
 
-    static func textualBody(_ value: String, purpose: String, into json: inout PrettyJSONWriter) {
+    static func textualBody(_ value: UnsafeBufferPointer<UInt8>, purpose: String, into json: inout PrettyJSONWriter) {
         json.openObject()
         json.key("format")
         json.string("text/plain")
@@ -161,47 +228,48 @@ enum JSONLDExport {
         json.key("type")
         json.string("TextualBody")
         json.key("value")
-        json.string(value)
+        json.string(utf8: value)
         json.closeObject()
     }
 
     /// The passage: a `SpecificResource` with a TextQuote, a TextPosition and a page selector, those it has.
-    static func target(_ annotation: Annotation, source: String, into json: inout PrettyJSONWriter) {
-        let position = annotation.anchor?.position
-        let selectors = (annotation.quoteExact == nil ? 0 : 1) + (position == nil ? 0 : 1) + (annotation.page == nil ? 0 : 1)
+    static func target(_ row: StatementRow, source: String, into json: inout PrettyJSONWriter) {
+        let exact = row.text(Column.quoteExact)
+        let start = row.int(Column.start)
+        let page = row.text(Column.page)
+        let selectors = (exact == nil ? 0 : 1) + (start == nil ? 0 : 1) + (page == nil ? 0 : 1)
         json.openObject()
         if selectors > 0 {
             json.key("selector")
             if selectors > 1 { json.openArray() }
-            if let exact = annotation.quoteExact {
+            if let exact {
                 json.openObject()
                 json.key("exact")
-                json.string(exact)
+                json.string(utf8: exact)
                 json.key("prefix")
-                json.string(annotation.quotePrefix ?? "")
+                json.string(utf8: row.text(Column.quotePrefix) ?? UnsafeBufferPointer(start: nil, count: 0))
                 json.key("suffix")
-                json.string(annotation.quoteSuffix ?? "")
+                json.string(utf8: row.text(Column.quoteSuffix) ?? UnsafeBufferPointer(start: nil, count: 0))
                 json.key("type")
                 json.string("TextQuoteSelector")
                 json.closeObject()
             }
-            if let position {
+            if let start, let end = row.int(Column.end) {
                 json.openObject()
                 json.key("end")
-                json.int(position.end)
+                json.int(end)
                 json.key("start")
-                json.int(position.start)
+                json.int(start)
                 json.key("type")
                 json.string("TextPositionSelector")
                 json.closeObject()
             }
-            if let page = annotation.page {
-                let value = page.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-.")))
+            if let page {
                 json.openObject()
                 json.key("type")
                 json.string("FragmentSelector")
                 json.key("value")
-                json.string("page=" + (value ?? page))
+                pageFragment(page, into: &json)
                 json.closeObject()
             }
             if selectors > 1 { json.closeArray() }
@@ -211,5 +279,43 @@ enum JSONLDExport {
         json.key("type")
         json.string("SpecificResource")
         json.closeObject()
+    }
+
+    /// `page=` and the page locator, percent-encoded but for letters, digits, `-` and `.`.
+    static func pageFragment(_ page: UnsafeBufferPointer<UInt8>, into json: inout PrettyJSONWriter) {
+        func kept(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."):
+                true
+            default: false
+            }
+        }
+        if page.allSatisfy(kept) {
+            json.string(prefix: "page=", utf8: page)
+            return
+        }
+        // Foundation's letters and digits are Unicode's.
+        let text = String(decoding: page, as: UTF8.self)
+        let allowed = CharacterSet.alphanumerics.union(.init(charactersIn: "-."))
+        json.string("page=" + (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text))
+    }
+}
+
+/// The columns of the row a SQLite statement stands on, read in place: a
+/// text stays valid until the statement steps again.
+struct StatementRow {
+    let statement: SQLiteStatement
+
+    /// The UTF-8 of a text column; nil for NULL.
+    func text(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+        guard let start = sqlite3_column_text(statement, column) else { return nil }
+        return UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, column)))
+    }
+
+    func string(_ column: Int32) -> String? { text(column).map { String(decoding: $0, as: UTF8.self) } }
+
+    func int(_ column: Int32) -> Int? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(statement, column))
     }
 }

@@ -34,8 +34,19 @@ public struct HLCTimestamp: Hashable, Comparable, Codable, Sendable, CustomStrin
     /// formats a `Double` (1780000000.123 can come out as `.122`), and takes
     /// microseconds for each of the two an export prints per annotation.
     public var description: String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.iso8601Length) { text in
+            iso8601(into: text.baseAddress!) ? String(decoding: text, as: UTF8.self) : Timestamps.iso8601(date)
+        }
+    }
+
+    /// The length of ``description`` for the years 0 to 9999.
+    static let iso8601Length = 24
+
+    /// Writes ``description`` into `text` (``iso8601Length`` bytes), for the
+    /// years 0 to 9999; false for other times, which Foundation formats.
+    func iso8601(into text: UnsafeMutablePointer<UInt8>) -> Bool {
         let (days, timeOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
-        guard days >= 0 else { return Timestamps.iso8601(date) }
+        guard days >= 0 else { return false }
         // Days since 1970 to a civil date (Howard Hinnant's algorithm), in 400-year eras from 0000-03-01.
         let shifted = Int(days) + 719_468
         let era = shifted / 146_097
@@ -46,9 +57,8 @@ public struct HLCTimestamp: Hashable, Comparable, Codable, Sendable, CustomStrin
         let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
         let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        guard year <= 9999 else { return Timestamps.iso8601(date) }
+        guard year <= 9999 else { return false }
         let time = Int(timeOfDay)
-        var text = [UInt8](repeating: 0, count: 24)
         func put(_ value: Int, at offset: Int, digits: Int) {
             var value = value
             for index in (offset..<offset + digits).reversed() {
@@ -63,10 +73,14 @@ public struct HLCTimestamp: Hashable, Comparable, Codable, Sendable, CustomStrin
         put(time / 60_000 % 60, at: 14, digits: 2)
         put(time / 1000 % 60, at: 17, digits: 2)
         put(time % 1000, at: 20, digits: 3)
-        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
-            text[offset] = UInt8(ascii: separator)
-        }
-        return String(decoding: text, as: UTF8.self)
+        text[4] = UInt8(ascii: "-")
+        text[7] = UInt8(ascii: "-")
+        text[10] = UInt8(ascii: "T")
+        text[13] = UInt8(ascii: ":")
+        text[16] = UInt8(ascii: ":")
+        text[19] = UInt8(ascii: ".")
+        text[23] = UInt8(ascii: "Z")
+        return true
     }
 }
 

@@ -61,15 +61,14 @@ extension MarginaliaCommand {
 
         func run() throws {
             let library = try options.open()
-            let data = try library.export(
-                ExportRequest(
-                    format: format, set: set, document: document, tag: tag, author: author,
-                    since: since.flatMap(Timestamps.parseUserDate), includePrivate: includePrivate))
+            let request = ExportRequest(
+                format: format, set: set, document: document, tag: tag, author: author,
+                since: since.flatMap(Timestamps.parseUserDate), includePrivate: includePrivate)
             if let output {
-                try AtomicFile.write(data, to: output)
+                try AtomicFile.write(to: output) { file in try library.export(request, to: file) }
                 Terminal.info("wrote \(output)")
             } else {
-                FileHandle.standardOutput.write(data)
+                try library.export(request, to: Terminal.writeOutput)
             }
         }
     }
