@@ -273,6 +273,25 @@ struct ExportTests {
         #expect(json.pending == 0)
     }
 
+    @Test("a file written in pieces replaces the old one only when all is written")
+    func streamedFileIsAllOrNothing() throws {
+        let folder = TemporaryFolder()
+        let path = folder.write("export.jsonld", "before")
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try AtomicFile.write(to: path) { output in
+                try Array("half of it".utf8).withUnsafeBytes(output)
+                throw Stop()
+            }
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "before")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["export.jsonld"], "no temporary file left")
+        try AtomicFile.write(to: path) { output in
+            for piece in ["one ", "two"] { try Array(piece.utf8).withUnsafeBytes(output) }
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "one two")
+    }
+
     @Test("timestamps print the date and time Foundation prints, and the exact milliseconds")
     func timestampsMatchFoundation() {
         // Foundation formats a Date, a Double: 1780000000.123 may come out as .122.
