@@ -244,6 +244,8 @@ struct ExportTests {
             "b": [1, -20, "x", [], [:]],
             "a": ["empty": [:], "none": [], "text": .string(allASCII + " é 🍵 \u{2028} /"), "k\u{1}\"": "escaped key"],
             "@context": .array([.object(["z": 0]), .array([.string("")])]),
+            // An escape at every place of the eight-byte words the writer scans.
+            "c": .array((0..<20).map { .string(String(repeating: "x", count: $0) + "\"\u{7}é" + String(repeating: "y", count: 20 - $0)) }),
         ]
         func write(_ value: JSONValue, into json: inout PrettyJSONWriter) {
             switch value {

@@ -131,15 +131,24 @@ struct PrettyJSONWriter: ~Copyable {
         append(UInt8(ascii: "\""))
     }
 
-    /// The inside of a JSON string: runs that need no escape are copied whole.
+    /// The inside of a JSON string: runs that need no escape are copied
+    /// whole, found eight bytes at a time.
     private mutating func escaped(_ value: UnsafeBufferPointer<UInt8>) {
         guard let base = value.baseAddress else { return }
         var clean = 0
-        for index in 0..<value.count {
+        var index = 0
+        while index < value.count {
+            if index + 8 <= value.count,
+                !Self.needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            {
+                index += 8
+                continue
+            }
             let byte = base[index]
+            index += 1
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            append(base + clean, count: index - clean)
-            clean = index + 1
+            append(base + clean, count: index - 1 - clean)
+            clean = index
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): append(UInt8(ascii: "\\"), byte)
             case 0x08: append(UInt8(ascii: "\\"), UInt8(ascii: "b"))
@@ -155,6 +164,18 @@ struct PrettyJSONWriter: ~Copyable {
             }
         }
         append(base + clean, count: value.count - clean)
+    }
+
+    /// Whether one of the eight bytes of `word` needs an escape: a byte
+    /// below 0x20, a quote or a backslash (exact, by the bit tricks that find
+    /// a byte below a bound and a zero byte).
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highBits != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highBits != 0
+        return hasControl || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
+            || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
     }
 
     /// Before a value: an array element starts a line of its own; an object
