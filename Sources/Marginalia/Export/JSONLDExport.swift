@@ -17,11 +17,12 @@ import GRDBSQLite
 ///   `commenting`), each tag as a `TextualBody` with purpose `tagging`;
 /// * `creator` a `Person` with `name`; `created` and `modified` in UTC with `Z`.
 ///
-/// Annotations come in `AnnotationPage`s of ``pageSize``, each page embedded
-/// in the previous one's `next`, so one file holds them all. The file is
-/// indented as `prettyJSON` would indent it, except that a nested page is not
-/// indented further than the one holding it (otherwise the indentation alone
-/// would grow with the square of the number of pages).
+/// All annotations sit in one `AnnotationPage`, embedded as the collection's
+/// `first` (and named by its `last`), so one file holds them all and is
+/// valid as it stands: the model wants a page's `next` to be an IRI, so pages
+/// embedded in one another (as exports of over 1,000 annotations once were)
+/// fail it, and a file cannot point to pages it does not hold. The importer
+/// still reads those older files.
 ///
 /// Exports run to hundreds of thousands of annotations, so the file is
 /// streamed: one query reads the rows in export order (the same annotations
@@ -30,7 +31,6 @@ import GRDBSQLite
 /// sorted order, into a buffer handed on every ``chunkSize`` bytes.
 enum JSONLDExport {
     static let context = "http://www.w3.org/ns/anno.jsonld"
-    static let pageSize = 1000
     /// How many bytes gather before they are handed to the output.
     static let chunkSize = 1 << 20
 
@@ -38,32 +38,22 @@ enum JSONLDExport {
     static func write(_ request: ExportRequest, in db: Database, to output: (UnsafeRawBufferPointer) throws -> Void) throws {
         let selection = try ExportSelection(request, in: db)
         let collectionID = "urn:marginalia:export:\(request.key)"
-        func pageID(_ index: Int) -> String { "\(collectionID):page:\(index + 1)" }
-        // Each page holds the next one: pages are opened as the annotations
-        // come, and closed from the last once all are written.
-        func openPage(_ index: Int, into json: inout PrettyJSONWriter) {
-            json.openObject(flat: index > 0)
-            json.key("id")
-            json.string(pageID(index))
-            json.key("items")
-            json.openArray()
-        }
+        let pageID = "\(collectionID):page:1"
 
         var json = PrettyJSONWriter(capacity: chunkSize + 64 * 1024)
         json.openObject()
         json.key("@context")
         json.string(context)
         json.key("first")
-        openPage(0, into: &json)
+        json.openObject()
+        json.key("id")
+        json.string(pageID)
+        json.key("items")
+        json.openArray()
         var written = 0
         let tags = try db.cachedStatement(sql: "SELECT tag FROM tags WHERE entity_id = ?")
         var source = (document: [UInt8](), iri: "")
         try selection.forEachRow(in: db) { row in
-            if written > 0 && written % pageSize == 0 {
-                json.closeArray()
-                json.key("next")
-                openPage(written / pageSize, into: &json)
-            }
             // Rows come by document: its IRI is looked up once per document.
             let document = row.text(Column.document)!
             if !document.elementsEqual(source.document) {
@@ -76,24 +66,17 @@ enum JSONLDExport {
             if json.pending >= chunkSize { try json.flush(into: output) }
         }
         json.closeArray()
-        let pageCount = max(1, (written + pageSize - 1) / pageSize)
-        for index in (0..<pageCount).reversed() {
-            if index > 0 {
-                json.key("prev")
-                json.string(pageID(index - 1))
-            }
-            json.key("startIndex")
-            json.int(index * pageSize)
-            json.key("type")
-            json.string("AnnotationPage")
-            json.closeObject(flat: index > 0)
-        }
+        json.key("startIndex")
+        json.int(0)
+        json.key("type")
+        json.string("AnnotationPage")
+        json.closeObject()
         json.key("id")
         json.string(collectionID)
         json.key("label")
         json.string(selection.title)
         json.key("last")
-        json.string(pageID(pageCount - 1))
+        json.string(pageID)
         json.key("total")
         json.int(written)
         json.key("type")

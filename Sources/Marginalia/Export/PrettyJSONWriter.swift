@@ -51,13 +51,11 @@ struct PrettyJSONWriter: ~Copyable {
     /// Ends the text with a line end, as a file of JSON does.
     mutating func finish() { append(UInt8(ascii: "\n")) }
 
-    /// Starts an object. A `flat` one does not indent its members further
-    /// than its parent's: a chain of nested objects (the pages of an export,
-    /// each inside the previous one's `next`) then stays at one depth.
-    mutating func openObject(flat: Bool = false) { open(UInt8(ascii: "{"), isArray: false, flat: flat) }
-    mutating func closeObject(flat: Bool = false) { close(UInt8(ascii: "}"), flat: flat) }
-    mutating func openArray() { open(UInt8(ascii: "["), isArray: true, flat: false) }
-    mutating func closeArray() { close(UInt8(ascii: "]"), flat: false) }
+    /// Starts an object; ``closeObject()`` ends it (and so for arrays).
+    mutating func openObject() { open(UInt8(ascii: "{"), isArray: false) }
+    mutating func closeObject() { close(UInt8(ascii: "}")) }
+    mutating func openArray() { open(UInt8(ascii: "["), isArray: true) }
+    mutating func closeArray() { close(UInt8(ascii: "]")) }
 
     /// Starts an object member; its value is written next.
     mutating func key(_ name: String) {
@@ -191,17 +189,17 @@ struct PrettyJSONWriter: ~Copyable {
         newLine()
     }
 
-    private mutating func open(_ bracket: UInt8, isArray: Bool, flat: Bool) {
+    private mutating func open(_ bracket: UInt8, isArray: Bool) {
         startValue()
         append(bracket)
         if depth > 0 { outer.append((self.isArray ? 1 : 0) | (isEmpty ? 2 : 0)) }
         depth += 1
         self.isArray = isArray
         isEmpty = true
-        if !flat { level += 1 }
+        level += 1
     }
 
-    private mutating func close(_ bracket: UInt8, flat: Bool) {
+    private mutating func close(_ bracket: UInt8) {
         let wasEmpty = isEmpty
         depth -= 1
         if depth > 0 {
@@ -209,12 +207,10 @@ struct PrettyJSONWriter: ~Copyable {
             isArray = state & 1 != 0
             isEmpty = state & 2 != 0
         }
-        // A flat object's closing bracket stands at its parent's indentation, one level out.
         level -= 1
         // JSONEncoder leaves an empty line in an empty container.
         if wasEmpty { append(UInt8(ascii: "\n")) }
         newLine()
-        if flat { level += 1 }
         append(bracket)
     }
 

@@ -2,8 +2,9 @@ import Foundation
 
 /// Reads W3C Web Annotation JSON-LD: one `Annotation`, an array of them,
 /// an `AnnotationPage`, or an `AnnotationCollection` whose pages are
-/// embedded (`first`, then each page's `next`), as `export --format jsonld`
-/// writes it.
+/// embedded: `first`, as `export --format jsonld` writes it (one page), then
+/// each page's `next` when that is embedded too, as exports of over 1,000
+/// annotations were written before they became one page.
 ///
 /// Of each annotation it keeps the target's `source` (the document) and
 /// its TextQuote, TextPosition and `page=` Fragment selectors (refinements
