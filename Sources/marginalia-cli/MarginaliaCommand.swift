@@ -121,6 +121,34 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+/// The conditions `list`, `export` and `set create|edit` share.
+struct FilterOptions: ParsableArguments {
+    @Option(name: .customLong("doc"), help: "Only what is on this document (id, slug or title).")
+    var document: String?
+
+    @Option(help: "Only what has this tag.")
+    var tag: String?
+
+    @Option(help: "Only what this reader wrote (name or id prefix).")
+    var author: String?
+
+    @Option(help: ArgumentHelp("Only what was created or changed since then: 2026-11-29 or an ISO 8601 time.", valueName: "date"))
+    var since: String?
+
+    func validate() throws {
+        if let since, Timestamps.parseUserDate(since) == nil {
+            throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
+        }
+    }
+
+    var sinceDate: Date? { since.flatMap(Timestamps.parseUserDate) }
+
+    var isEmpty: Bool { document == nil && tag == nil && author == nil && since == nil }
+
+    /// The conditions given, as a set keeps them.
+    var setFilter: SetFilter { SetFilter(document: document, tag: tag, author: author, since: sinceDate) }
+}
+
 /// Reads a value given as `-` from standard input.
 func readArgument(_ value: String) throws -> String {
     guard value == "-" else { return value }

@@ -38,32 +38,16 @@ extension MarginaliaCommand {
         @Option(name: .customLong("set"), help: "Only this set's annotations (name or id).")
         var set: String?
 
-        @Option(name: .customLong("doc"), help: "Only this document's.")
-        var document: String?
-
-        @Option(help: "Only annotations with this tag.")
-        var tag: String?
-
-        @Option(help: "Only annotations by this reader (name or id prefix).")
-        var author: String?
-
-        @Option(help: ArgumentHelp("Only annotations created or changed since then: 2026-11-29 or an ISO 8601 time.", valueName: "date"))
-        var since: String?
+        @OptionGroup var filter: FilterOptions
 
         @Flag(help: "Include your private annotations.")
         var includePrivate = false
 
-        func validate() throws {
-            if let since, Timestamps.parseUserDate(since) == nil {
-                throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
-            }
-        }
-
         func run() throws {
             let library = try options.open()
             let request = ExportRequest(
-                format: format, set: set, document: document, tag: tag, author: author,
-                since: since.flatMap(Timestamps.parseUserDate), includePrivate: includePrivate)
+                format: format, set: set, document: filter.document, tag: filter.tag, author: filter.author,
+                since: filter.sinceDate, includePrivate: includePrivate)
             if let output {
                 try AtomicFile.write(to: output) { file in try library.export(request, to: file) }
                 Terminal.info("wrote \(output)")

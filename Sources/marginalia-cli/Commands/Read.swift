@@ -22,20 +22,10 @@ extension MarginaliaCommand {
         @OptionGroup var options: LibraryOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(name: .customLong("doc"), help: "Only this document's.")
-        var document: String?
-
-        @Option(help: "Only items with this tag.")
-        var tag: String?
-
-        @Option(help: "Only items by this reader (name or id prefix).")
-        var author: String?
-
-        @Option(help: ArgumentHelp("Only items created or changed since then: 2026-11-29 or an ISO 8601 time.", valueName: "date"))
-        var since: String?
+        @OptionGroup var filter: FilterOptions
 
         @Option(help: "annotation or note.")
-        var type: EntityKind?
+        var type: ListedKind?
 
         @Option(help: ArgumentHelp("Only annotations on these pages: 202, 200-210, xii, \"Location 1234-1240\".", valueName: "loc"))
         var page: String?
@@ -54,12 +44,6 @@ extension MarginaliaCommand {
                 throw ValidationError("--page takes a page locator such as 202, 200-210, xii or \"Location 1234-1240\"")
             }
             if (page != nil || orphans) && type == .note { throw ValidationError("notes have no pages or anchors; drop --type note") }
-            if let since, Timestamps.parseUserDate(since) == nil {
-                throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
-            }
-            if type == .document || type == .set {
-                throw ValidationError("--type is annotation or note; `marginalia doc list` and `marginalia set list` list the others")
-            }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 
@@ -67,8 +51,7 @@ extension MarginaliaCommand {
             let library = try options.open()
             let items = try library.items(
                 ItemFilter(
-                    document: document, tag: tag, author: author, since: since.flatMap(Timestamps.parseUserDate),
-                    kind: type, page: page.flatMap(PageLocator.init(parsing:)), orphans: orphans, includeDeleted: deleted,
+                    document: filter.document, tag: filter.tag, author: filter.author, since: filter.sinceDate, kind: type?.entityKind, page: page.flatMap(PageLocator.init(parsing:)), orphans: orphans, includeDeleted: deleted,
                     limit: limit))
             if output.json {
                 let readers = try library.readerNames()
@@ -260,4 +243,9 @@ extension MarginaliaCommand {
     }
 }
 
-extension EntityKind: ExpressibleByArgument {}
+/// What `list --type` takes: documents and sets have lists of their own.
+enum ListedKind: String, ExpressibleByArgument, CaseIterable {
+    case annotation, note
+
+    var entityKind: EntityKind { self == .note ? .note : .annotation }
+}

@@ -41,7 +41,7 @@ extension MarginaliaCommand.SetCommand {
         @Argument(help: "Annotations to include (ids or unique prefixes).")
         var ids: [String] = []
 
-        @OptionGroup var filter: SetFilterOptions
+        @OptionGroup var filter: FilterOptions
 
         @Flag(help: "Keep the set out of group folders.")
         var `private` = false
@@ -49,7 +49,7 @@ extension MarginaliaCommand.SetCommand {
         func run() throws {
             let set = try options.writing { library in
                 try library.createSet(
-                    name, filter: filter.filter, members: ids, visibility: `private` ? .private : .shared)
+                    name, filter: filter.setFilter, members: ids, visibility: `private` ? .private : .shared)
             }
             if set.isEmpty { Terminal.info("the set is empty: add annotations with `marginalia set add \(set.name) ID...`") }
             Terminal.print(set.id)
@@ -141,7 +141,7 @@ extension MarginaliaCommand.SetCommand {
         @Argument(help: "The set's name or id.")
         var name: String
 
-        @OptionGroup var filter: SetFilterOptions
+        @OptionGroup var filter: FilterOptions
 
         @Flag(help: "Drop the set's conditions before applying those given.")
         var clearFilter = false
@@ -154,7 +154,7 @@ extension MarginaliaCommand.SetCommand {
 
         func run() throws {
             let set = try options.writing { library in
-                try library.changeSetFilter(name) { (clearFilter ? SetFilter() : $0).replacingConditions(with: filter.filter) }
+                try library.changeSetFilter(name) { (clearFilter ? SetFilter() : $0).replacingConditions(with: filter.setFilter) }
             }
             Terminal.info("\(set.name): filter \(describe(set.filter))")
         }
@@ -219,33 +219,6 @@ extension MarginaliaCommand.SetCommand {
 }
 
 /// `--doc --tag --author --since`: the conditions of a set's filter.
-struct SetFilterOptions: ParsableArguments {
-    @Option(name: .customLong("doc"), help: "Annotations of this document.")
-    var document: String?
-
-    @Option(help: "Annotations with this tag.")
-    var tag: String?
-
-    @Option(help: "Annotations by this reader (name or id prefix).")
-    var author: String?
-
-    @Option(help: ArgumentHelp("Annotations created or changed since then: 2026-11-29 or an ISO 8601 time.", valueName: "date"))
-    var since: String?
-
-    func validate() throws {
-        if let since, Timestamps.parseUserDate(since) == nil {
-            throw ValidationError("--since takes a date such as 2026-11-29 or 2026-11-29T10:00:00Z")
-        }
-    }
-
-    var isEmpty: Bool { document == nil && tag == nil && author == nil && since == nil }
-
-    /// The conditions given.
-    var filter: SetFilter {
-        SetFilter(document: document, tag: tag, author: author, since: since.flatMap(Timestamps.parseUserDate))
-    }
-}
-
 /// `--doc essay --tag thesis`, or `none`.
 private func describe(_ filter: SetFilter) -> String {
     var parts: [String] = []
