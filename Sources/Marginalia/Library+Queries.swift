@@ -19,6 +19,8 @@ public enum Item: Sendable, Hashable {
         case .note: .note
         }
     }
+    /// The annotation, when the item is one: `items(filter).compactMap(\.annotation)`.
+    public var annotation: Annotation? { if case .annotation(let a) = self { a } else { nil } }
     public var createdHlc: HLCTimestamp {
         switch self {
         case .annotation(let a): a.createdHlc

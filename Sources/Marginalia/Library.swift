@@ -47,7 +47,7 @@ public final class Library: Sendable {
         at path: String,
         mode: OpenMode = .existing,
         migrations: [EmbeddedMigration] = EmbeddedMigrations.all,
-        wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        wallClock: @escaping @Sendable () -> Int64 = HybridLogicalClock.systemTime
     ) throws -> Library {
         let createIfMissing = if case .createIfMissing = mode { true } else { false }
         let database = try LibraryDatabase.open(path: path, migrations: migrations, createIfMissing: createIfMissing)
@@ -67,7 +67,7 @@ public final class Library: Sendable {
     /// Fails when `path` already holds a library.
     public static func create(
         at path: String, readerName: String,
-        wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        wallClock: @escaping @Sendable () -> Int64 = HybridLogicalClock.systemTime
     ) throws -> Library {
         let name = readerName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, !name.contains(where: \.isNewline) else {
@@ -87,7 +87,7 @@ public final class Library: Sendable {
     /// `identity export`): the same reader, writing as a new replica.
     public static func create(
         at path: String, identity: ReaderIdentity,
-        wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        wallClock: @escaping @Sendable () -> Int64 = HybridLogicalClock.systemTime
     ) throws -> Library {
         if FileManager.default.fileExists(atPath: path) {
             throw MarginaliaError.invalidInput("\(path) already exists; choose another --library for the new replica")

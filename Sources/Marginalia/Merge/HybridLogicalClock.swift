@@ -96,6 +96,9 @@ public struct HLCTimestamp: Hashable, Comparable, Codable, Sendable, CustomStrin
 /// clock.receive(remote.hlc)       // for every operation applied from elsewhere
 /// ```
 public struct HybridLogicalClock: Sendable {
+    /// The system's time in milliseconds since 1970: the wall clock unless a test injects one.
+    public static let systemTime: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
     /// The largest timestamp issued or received so far.
     public private(set) var last: HLCTimestamp
     private let wallClock: @Sendable () -> Int64
@@ -105,7 +108,7 @@ public struct HybridLogicalClock: Sendable {
     ///   - wallClock: milliseconds since 1970; injected by tests.
     public init(
         last: HLCTimestamp = HLCTimestamp(rawValue: 0),
-        wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        wallClock: @escaping @Sendable () -> Int64 = HybridLogicalClock.systemTime
     ) {
         self.last = last
         self.wallClock = wallClock

@@ -89,9 +89,7 @@ struct DemoTour {
         for item in try library.items() { Terminal.print(render.line(item)) }
 
         step("doc show margins")
-        let annotations = try library.items(ItemFilter(document: "margins", kind: .annotation)).compactMap {
-            if case .annotation(let a) = $0 { a } else { nil }
-        }
+        let annotations = try library.items(ItemFilter(document: "margins", kind: .annotation)).compactMap(\.annotation)
         let text = try library.text(hash: essay.currentText!) ?? ""
         Render.markedText(text, annotations: annotations).forEach { Terminal.print($0) }
 

@@ -131,9 +131,7 @@ extension MarginaliaCommand.Doc {
         func run() throws {
             let library = try options.open()
             let document = try library.document(self.document)
-            let annotations = try library.items(ItemFilter(document: document.id, kind: .annotation)).compactMap {
-                if case .annotation(let a) = $0 { a } else { nil }
-            }
+            let annotations = try library.items(ItemFilter(document: document.id, kind: .annotation)).compactMap(\.annotation)
             let text = try document.currentText.flatMap { try library.text(hash: $0) }
             let readers = try library.readerNames()
             if output.json {
