@@ -271,6 +271,6 @@ public struct EntityState: Hashable, Sendable {
 
     /// SHA-256 of ``canonicalValue``.
     public var digest: Data {
-        Data(SHA256.hash(data: Data(canonicalValue.canonicalJSON.utf8)))
+        Data(SHA256.hash(data: canonicalValue.canonicalBytes))
     }
 }
