@@ -23,15 +23,11 @@ struct FuzzRegressionTests {
     /// element name made FoundationXML's parser trap (a crash of `doc add`).
     @Test("an EPUB with a package file that is not UTF-8 is refused, not a crash")
     func epubWithInvalidUTF8() throws {
-        let folder = TemporaryFolder()
-        let path = folder.path("book.epub")
-        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
         var container = Data("<?xml version=\"1.0\"?><conta".utf8)
         container += [0xFE, 0xFF, 0xFF, 0xFF]
         container += Data(" version=\"1.0\"><rootfiles><rootfile full-path=\"content.opf\"/></rootfiles></container>".utf8)
-        try archive.addEntry(with: "META-INF/container.xml", type: .file, uncompressedSize: Int64(container.count)) {
-            position, size in container.subdata(in: Int(position)..<Int(position) + size)
-        }
+        let folder = TemporaryFolder()
+        let path = folder.write("book.epub", Data(try Self.archive(holding: container, named: "META-INF/container.xml")))
         #expect(throws: MarginaliaError.self) { try DocumentReader.read(path) }
     }
 
@@ -64,20 +60,15 @@ struct FuzzRegressionTests {
     /// seconds at a time (`fuzz-epub`, a timeout).
     @Test("a stored EPUB entry longer than its data is refused")
     func storedEntryClaimingMore() throws {
-        let folder = TemporaryFolder()
-        let path = folder.path("book.epub")
-        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
         let container = Data("<container><rootfiles><rootfile full-path=\"content.opf\"/></rootfiles></container>".utf8)
-        try archive.addEntry(with: "META-INF/container.xml", type: .file, uncompressedSize: Int64(container.count)) {
-            position, size in container.subdata(in: Int(position)..<Int(position) + size)
-        }
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var bytes = try Self.archive(holding: container, named: "META-INF/container.xml")
         #expect(ZIPArchive(Data(bytes)) != nil)
         // The uncompressed size of the central directory entry (at +24): 4,211,081,180 bytes.
-        let entry = (0..<bytes.count - 4).first { bytes[$0..<$0 + 4] == [0x50, 0x4B, 0x01, 0x02] }!
+        let entry = Self.offsets(of: [0x50, 0x4B, 0x01, 0x02], in: bytes)[0]
         bytes[entry + 24..<entry + 28] = [0xDC, 0x7E, 0x00, 0xFB]
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(ZIPArchive(Data(bytes)) == nil)
+        let folder = TemporaryFolder()
+        let path = folder.write("book.epub", Data(bytes))
         #expect(throws: MarginaliaError.self) { try DocumentReader.read(path) }
     }
 
