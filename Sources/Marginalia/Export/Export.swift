@@ -111,35 +111,40 @@ extension Library {
         try text.withUTF8 { try output(UnsafeRawBufferPointer($0)) }
     }
 
-    /// The annotations `request` names, as ``ExportSelection`` selects and
-    /// orders them for every format, read whole (tags, anchors) for the
-    /// formats that render ``Annotation``s.
     func exportContents(_ request: ExportRequest) throws -> ExportContents {
         try read { db in
-            let selection = try ExportSelection(request, in: db)
-            var order: [String] = []
-            try selection.forEachRow(in: db) { row in order.append(row.string(JSONLDExport.Column.id) ?? "") }
-            let condition = "WHERE annotations.id IN (SELECT value FROM json_each(?))"
-            let arguments: StatementArguments = [order.jsonColumn]
-            let rows = try Annotation.fetchAll(db, sql: "SELECT * FROM annotations \(condition)", arguments: arguments)
-            let byID = Dictionary(
-                uniqueKeysWithValues: try Self.placed(Self.completed(rows, selectedBy: condition, arguments: arguments, in: db), in: db)
-                    .map { ($0.id, $0) })
-            // The selection comes by document: consecutive runs are the documents, in order.
-            var documents: [(document: Document, annotations: [Annotation])] = []
-            var texts: [String: String] = [:]
-            for annotation in order.compactMap({ byID[$0] }) {
-                if documents.last?.document.id != annotation.documentId {
-                    guard let document = try Document.fetchOne(db, key: annotation.documentId) else { continue }
-                    documents.append((document, []))
-                    if request.format == .html, let hash = document.currentText {
-                        texts[hash] = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
-                    }
-                }
-                documents[documents.count - 1].annotations.append(annotation)
+            let filter = ItemFilter(
+                document: request.document, tag: request.tag, author: request.author, since: request.since,
+                kind: .annotation)
+            var set: AnnotationSet?
+            var annotations = try Self.items(filter, in: db).compactMap { item -> Annotation? in
+                guard case .annotation(let a) = item, request.includePrivate || a.visibility == .shared else { return nil }
+                return a
             }
+            if let reference = request.set {
+                let found = try Self.annotationSet(reference, in: db)
+                set = found
+                let passing = Set(annotations.map(\.id))
+                annotations = try Self.setAnnotations(found, in: db).filter { passing.contains($0.id) }
+            }
+
+            var byDocument: [String: [Annotation]] = [:]
+            for annotation in annotations { byDocument[annotation.documentId, default: []].append(annotation) }
+            annotations = []
+            var documents: [(Document, [Annotation])] = []
+            var texts: [String: String] = [:]
+            for (id, list) in byDocument {
+                guard let document = try Document.fetchOne(db, key: id) else { continue }
+                // A private document is a private item: its title and text stay out too.
+                if document.visibility == .private && !request.includePrivate { continue }
+                documents.append((document, list.sorted { Self.textOrder($0, $0.anchor, $1, $1.anchor) }))
+                if request.format == .html, let hash = document.currentText {
+                    texts[hash] = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash])
+                }
+            }
+            documents.sort { ($0.0.title, $0.0.id) < ($1.0.title, $1.0.id) }
             return ExportContents(
-                request: request, set: try request.set.map { try Self.annotationSet($0, in: db) }, documents: documents,
+                request: request, set: set, documents: documents.map { (document: $0.0, annotations: $0.1) },
                 readers: try Self.readerNames(in: db), texts: texts)
         }
     }

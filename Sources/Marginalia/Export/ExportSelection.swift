@@ -5,10 +5,9 @@ import GRDB
 /// export order: documents by title then id, and within a document by
 /// where the passage stands in the current text, page, creation, id.
 ///
-/// Every format exports what it selects: JSON-LD straight from its rows,
-/// the others through ``Library/exportContents(_:)``. It agrees with
-/// ``Library/items(_:)`` and sets' own listing (a test compares them),
-/// without building an ``Annotation`` per row: where a passage stands is worked out in SQL from
+/// It selects what ``Library/exportContents(_:)`` selects through
+/// ``Library/items(_:)`` (a test compares the two), without building an
+/// ``Annotation`` per row: where a passage stands is worked out in SQL from
 /// the annotation's own position or the anchor `doc update` recorded. Only
 /// annotations that arrived from a replica that had not seen the current
 /// edition are placed in Swift first, as ``Library/placed(_:in:)`` places
