@@ -44,13 +44,15 @@ public struct Remote: LibraryRecord {
         self.addedAt = addedAt
     }
 
-    public func encode(to container: inout PersistenceContainer) throws {
-        container["name"] = name
-        container["location"] = location
-        container["kind"] = kind.rawValue
-        container["channel_id"] = channelID
-        container["channel_key"] = channelKey
-        container["added_at"] = addedAt
+    public var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+        [
+            "name": name,
+            "location": location,
+            "kind": kind.rawValue,
+            "channel_id": channelID,
+            "channel_key": channelKey,
+            "added_at": addedAt,
+        ]
     }
 
     /// The remote as `remote list --json` prints it.

@@ -77,12 +77,10 @@ struct LibraryOptions: ParsableArguments {
 
     var path: String {
         if let library { return library }
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["MARGINALIA_LIBRARY"], !path.isEmpty { return path }
+        if let path = Environment.value("MARGINALIA_LIBRARY") { return path }
         // $HOME first: Foundation's home directory comes from the password database.
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (home as NSString).appendingPathComponent(".local/share")
+        let home = Environment.value("HOME") ?? NSHomeDirectory()
+        let dataHome = Environment.value("XDG_DATA_HOME") ?? (home as NSString).appendingPathComponent(".local/share")
         return (dataHome as NSString).appendingPathComponent("marginalia/library.sqlite")
     }
 
@@ -93,7 +91,7 @@ struct LibraryOptions: ParsableArguments {
 
     /// The name a new library gives its reader when none is given: $USER, else "reader".
     static var defaultReaderName: String {
-        ProcessInfo.processInfo.environment["USER"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } ?? "reader"
+        Environment.value("USER").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } ?? "reader"
     }
 
     /// Runs a write on the library, creating it first (for the reader named

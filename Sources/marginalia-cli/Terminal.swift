@@ -7,12 +7,25 @@ import Marginalia
     import Darwin
 #endif
 
+/// The process's environment variables.
+///
+/// Read one at a time with `getenv`: `ProcessInfo.processInfo.environment`
+/// copies the whole environment into a dictionary, and its first use costs
+/// a one-shot command about a millisecond.
+enum Environment {
+    /// The variable's value, or nil when it is unset or empty.
+    static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        let value = String(cString: raw)
+        return value.isEmpty ? nil : value
+    }
+}
+
 /// Where text goes, and whether it may be coloured.
 enum Terminal {
     /// Colour only on a terminal, never with NO_COLOR or TERM=dumb.
     static let colors: Bool = {
-        let environment = ProcessInfo.processInfo.environment
-        if environment["NO_COLOR"] != nil || environment["TERM"] == "dumb" { return false }
+        if Environment.value("NO_COLOR") != nil || Environment.value("TERM") == "dumb" { return false }
         return isatty(STDOUT_FILENO) != 0
     }()
 

@@ -31,6 +31,37 @@ struct MigrationTests {
         }
     }
 
+    /// A migration that adds a column must add it to the record too: the
+    /// view is written from each record's `columns`.
+    @Test func everyRecordWritesEveryColumnOfItsTable() throws {
+        let test = try TestLibrary()
+        let library = test.library
+        let doc = try library.addDocument(text: "The mill by the river.", DocumentDraft(title: "Mill"))
+        _ = try library.annotate(AnnotationDraft(document: doc.id, anchor: .quote(exact: "mill"), note: "wheel", tags: ["river"]))
+        _ = try library.addNote(NoteDraft(body: "A note", tags: ["river"]))
+        _ = try library.createSet("rivers", filter: SetFilter(tag: "river"))
+        let remote = Remote(name: "home", location: "/tmp/x", kind: .group, channelID: "c", channelKey: nil, addedAt: "now")
+        try library.read { db in
+            func expectAllColumns<Record: LibraryRecord>(_ record: Record?) throws {
+                let table = Record.databaseTableName
+                let written = try #require(record, "no \(table) row to compare").columns.map(\.key)
+                let stored = try db.columns(in: table).map(\.name)
+                #expect(written.sorted() == stored.sorted(), "columns of \(table)")
+            }
+            func first<Record: LibraryRecord>(_ type: Record.Type) throws -> Record? {
+                try Record.fetchOne(db, sql: "SELECT * FROM \(Record.databaseTableName) LIMIT 1")
+            }
+            try expectAllColumns(try first(Document.self))
+            try expectAllColumns(try first(Annotation.self))
+            try expectAllColumns(try first(Note.self))
+            try expectAllColumns(try first(AnnotationSet.self))
+            try expectAllColumns(try first(Reader.self))
+            try expectAllColumns(try first(LocalReplica.self))
+            try expectAllColumns(try first(OperationRecord.self))
+            try expectAllColumns(remote)
+        }
+    }
+
     @Test func newLibraryHasTheWholeSchema() throws {
         let test = try TestLibrary()
         let status = try test.library.status()

@@ -83,16 +83,18 @@ public struct AnnotationSet: LibraryRecord {
         deleted = row["deleted"]
     }
 
-    public func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["name"] = name
-        container["filter"] = filter.jsonValue.canonicalJSON
-        container["members"] = members.jsonColumn
-        container["visibility"] = visibility
-        container["created_by"] = createdBy
-        container["created_hlc"] = createdHlc
-        container["updated_hlc"] = updatedHlc
-        container["deleted"] = deleted
+    public var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+        [
+            "id": id,
+            "name": name,
+            "filter": filter.jsonValue.canonicalJSON,
+            "members": members.jsonColumn,
+            "visibility": visibility,
+            "created_by": createdBy,
+            "created_hlc": createdHlc,
+            "updated_hlc": updatedHlc,
+            "deleted": deleted,
+        ]
     }
 
     init(

@@ -6,26 +6,69 @@ import GRDB
 /// Records read and write their columns by hand rather than through Codable:
 /// every command is a new process, and Codable's reflection on first use
 /// costs more than the whole SQLite work of an `annotate`.
-public protocol LibraryRecord: FetchableRecord, PersistableRecord, Hashable, Sendable {}
+///
+/// A record lists its columns once, in ``columns``; GRDB's persistence
+/// methods and ``insertOrReplace(_:)`` both write from that list.
+///
+/// ```swift
+/// struct Shelf: LibraryRecord {
+///     static let databaseTableName = "shelves"
+///     var id: String
+///     var name: String
+///     init(row: Row) { id = row["id"]; name = row["name"] }
+///     var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> { ["id": id, "name": name] }
+/// }
+/// ```
+public protocol LibraryRecord: FetchableRecord, PersistableRecord, Hashable, Sendable {
+    /// The row's columns and their values, always in the same order.
+    var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> { get }
+}
 
 // Rows are read and written through cached SQL statements rather than
 // GRDB's query interface and persistence methods: those first read the
 // table's schema and build their SQL, which for a one-shot command such as
 // `annotate` costs more than the write itself (BENCHMARKS.md).
 extension LibraryRecord {
+    public func encode(to container: inout PersistenceContainer) throws {
+        for (column, value) in columns { container[column] = value }
+    }
+
     /// The row whose `id` column is `id`, for tables keyed by `id`.
     static func fetchOne(_ db: Database, id: String) throws -> Self? {
         try fetchOne(db.cachedStatement(sql: "SELECT * FROM \(databaseTableName) WHERE id = ?"), arguments: [id])
     }
 
     /// Inserts the row, replacing one with the same key.
+    ///
+    /// The statement's text is made once per record type: an import or a
+    /// sync writes a row per entity, and building the SQL for each cost
+    /// more than SQLite's own work on it.
     func insertOrReplace(_ db: Database) throws {
-        let row = try databaseDictionary.sorted { $0.key < $1.key }
-        let sql = """
-            INSERT OR REPLACE INTO \(Self.databaseTableName) (\(row.map(\.key).joined(separator: ", ")))
-            VALUES (\(Array(repeating: "?", count: row.count).joined(separator: ", ")))
+        let columns = self.columns
+        let sql = InsertStatements.text(for: Self.self) {
             """
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(row.map(\.value)))
+            INSERT OR REPLACE INTO \(Self.databaseTableName) (\(columns.map(\.key).joined(separator: ", ")))
+            VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+            """
+        }
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map(\.value)))
+    }
+}
+
+/// The `INSERT OR REPLACE` text of each record type, made on first use.
+private final class InsertStatements: @unchecked Sendable {
+    static let shared = InsertStatements()
+    // NSLock rather than Mutex: the library also builds for macOS 13.
+    private let lock = NSLock()
+    private var texts: [ObjectIdentifier: String] = [:]
+
+    static func text(for type: any LibraryRecord.Type, make: () -> String) -> String {
+        shared.lock.lock()
+        defer { shared.lock.unlock() }
+        if let known = shared.texts[ObjectIdentifier(type)] { return known }
+        let text = make()
+        shared.texts[ObjectIdentifier(type)] = text
+        return text
     }
 }
 
@@ -73,18 +116,20 @@ public struct Document: LibraryRecord {
         deleted = row["deleted"]
     }
 
-    public func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["title"] = title
-        container["authors"] = authors.jsonColumn
-        container["identifiers"] = identifiers.jsonColumn
-        container["current_text"] = currentText
-        container["text_versions"] = textVersions.jsonColumn
-        container["visibility"] = visibility
-        container["created_by"] = createdBy
-        container["created_hlc"] = createdHlc
-        container["updated_hlc"] = updatedHlc
-        container["deleted"] = deleted
+    public var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+        [
+            "id": id,
+            "title": title,
+            "authors": authors.jsonColumn,
+            "identifiers": identifiers.jsonColumn,
+            "current_text": currentText,
+            "text_versions": textVersions.jsonColumn,
+            "visibility": visibility,
+            "created_by": createdBy,
+            "created_hlc": createdHlc,
+            "updated_hlc": updatedHlc,
+            "deleted": deleted,
+        ]
     }
 
     init(
@@ -169,27 +214,29 @@ public struct Annotation: LibraryRecord {
         deleted = row["deleted"]
     }
 
-    public func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["document_id"] = documentId
-        container["text_hash"] = textHash
-        container["quote_exact"] = quoteExact
-        container["quote_prefix"] = quotePrefix
-        container["quote_suffix"] = quoteSuffix
-        container["position_start"] = positionStart
-        container["position_end"] = positionEnd
-        container["page"] = page
-        container["page_order"] = pageOrder
-        container["body"] = body
-        container["body_heads"] = bodyHeads
-        container["motivation"] = motivation
-        container["color"] = color
-        container["visibility"] = visibility
-        container["reply_to"] = replyTo
-        container["created_by"] = createdBy
-        container["created_hlc"] = createdHlc
-        container["updated_hlc"] = updatedHlc
-        container["deleted"] = deleted
+    public var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+        [
+            "id": id,
+            "document_id": documentId,
+            "text_hash": textHash,
+            "quote_exact": quoteExact,
+            "quote_prefix": quotePrefix,
+            "quote_suffix": quoteSuffix,
+            "position_start": positionStart,
+            "position_end": positionEnd,
+            "page": page,
+            "page_order": pageOrder,
+            "body": body,
+            "body_heads": bodyHeads,
+            "motivation": motivation,
+            "color": color,
+            "visibility": visibility,
+            "reply_to": replyTo,
+            "created_by": createdBy,
+            "created_hlc": createdHlc,
+            "updated_hlc": updatedHlc,
+            "deleted": deleted,
+        ]
     }
 
     init(
@@ -255,17 +302,19 @@ public struct Note: LibraryRecord {
         deleted = row["deleted"]
     }
 
-    public func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["title"] = title
-        container["body"] = body
-        container["body_heads"] = bodyHeads
-        container["document_id"] = documentId
-        container["visibility"] = visibility
-        container["created_by"] = createdBy
-        container["created_hlc"] = createdHlc
-        container["updated_hlc"] = updatedHlc
-        container["deleted"] = deleted
+    public var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+        [
+            "id": id,
+            "title": title,
+            "body": body,
+            "body_heads": bodyHeads,
+            "document_id": documentId,
+            "visibility": visibility,
+            "created_by": createdBy,
+            "created_hlc": createdHlc,
+            "updated_hlc": updatedHlc,
+            "deleted": deleted,
+        ]
     }
 
     init(
@@ -305,10 +354,12 @@ public struct Reader: LibraryRecord {
         publicKey = row["public_key"]
     }
 
-    public func encode(to container: inout PersistenceContainer) throws {
-        container["reader_id"] = readerId
-        container["name"] = name
-        container["public_key"] = publicKey
+    public var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+        [
+            "reader_id": readerId,
+            "name": name,
+            "public_key": publicKey,
+        ]
     }
 }
 
@@ -362,16 +413,18 @@ struct LocalReplica: LibraryRecord {
             .execute(arguments: [replicaId, clock, nextSeq])
     }
 
-    func encode(to container: inout PersistenceContainer) throws {
-        container["singleton"] = singleton
-        container["replica_id"] = replicaId
-        container["reader_id"] = readerId
-        container["reader_name"] = readerName
-        container["public_key"] = publicKey
-        container["secret_key"] = secretKey
-        container["clock"] = clock
-        container["next_seq"] = nextSeq
-        container["created_at"] = createdAt
+    var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+        [
+            "singleton": singleton,
+            "replica_id": replicaId,
+            "reader_id": readerId,
+            "reader_name": readerName,
+            "public_key": publicKey,
+            "secret_key": secretKey,
+            "clock": clock,
+            "next_seq": nextSeq,
+            "created_at": createdAt,
+        ]
     }
 }
 
@@ -396,14 +449,16 @@ struct OperationRecord: LibraryRecord {
         change = row["change"]
     }
 
-    func encode(to container: inout PersistenceContainer) throws {
-        container["replica_id"] = replicaId
-        container["seq"] = seq
-        container["hlc"] = hlc
-        container["reader_id"] = readerId
-        container["entity_kind"] = entityKind
-        container["entity_id"] = entityId
-        container["change"] = change
+    var columns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+        [
+            "replica_id": replicaId,
+            "seq": seq,
+            "hlc": hlc,
+            "reader_id": readerId,
+            "entity_kind": entityKind,
+            "entity_id": entityId,
+            "change": change,
+        ]
     }
 
     /// Appends the operation to the log, through one cached statement (the

@@ -299,8 +299,7 @@ extension MarginaliaCommand {
 /// Lets the reader write text in their editor.
 enum Editor {
     static func edit(_ initial: String) throws -> String {
-        let environment = ProcessInfo.processInfo.environment
-        let editor = [environment["EDITOR"], environment["VISUAL"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        let editor = Environment.value("EDITOR") ?? Environment.value("VISUAL") ?? "vi"
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("marginalia-\(UUID().uuidString).md")
         try Data(initial.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }

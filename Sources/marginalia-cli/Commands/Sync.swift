@@ -196,8 +196,7 @@ struct PassphraseOptions: ParsableArguments {
             }
             return String(line)
         }
-        let environment = ProcessInfo.processInfo.environment["MARGINALIA_PASSPHRASE"]
-        return environment?.isEmpty == false ? environment : nil
+        return Environment.value("MARGINALIA_PASSPHRASE")
     }
 }
 
