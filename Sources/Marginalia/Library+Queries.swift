@@ -363,7 +363,7 @@ extension Library {
                 guard state.exists else { continue }
                 entityCount += 1
                 let digest = state.digest
-                recomputed = Materializer.xor(recomputed, digest)
+                Materializer.formXor(&recomputed, digest)
                 if storedDigests.removeValue(forKey: id) != digest {
                     problems.append("\(kind.rawValue) \(id): the view differs from the log")
                     continue
@@ -430,7 +430,7 @@ extension Library {
         }.joined(separator: " UNION ALL ")
         var aggregate = Data(count: 32)
         let cursor = try Data.fetchCursor(db, sql: union)
-        while let digest = try cursor.next() { aggregate = Materializer.xor(aggregate, digest) }
+        while let digest = try cursor.next() { Materializer.formXor(&aggregate, digest) }
         return aggregate
     }
 

@@ -301,7 +301,7 @@ struct WriteTransaction {
         var delta: Data?
         for (index, id) in touchOrder.enumerated() {
             if let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db, added: added[id] ?? []) {
-                delta = delta.map { Materializer.xor($0, change) } ?? change
+                if delta == nil { delta = change } else { Materializer.formXor(&delta!, change) }
             }
             if index % 1000 == 999 { progress(index + 1, touchOrder.count) }
         }

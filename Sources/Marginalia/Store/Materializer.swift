@@ -129,7 +129,7 @@ enum Materializer {
         while let row = try cursor.next() { entities.append((row[0], row[1])) }
         var delta = Data(count: 32)
         for (index, (kind, id)) in entities.enumerated() {
-            if let change = try refresh(kind: kind, id: id, in: db) { delta = xor(delta, change) }
+            if let change = try refresh(kind: kind, id: id, in: db) { formXor(&delta, change) }
             if index % 1000 == 999 { progress(index + 1, entities.count) }
         }
         progress(entities.count, entities.count)
@@ -142,7 +142,19 @@ enum Materializer {
     }
 
     static func xor(_ a: Data, _ b: Data) -> Data {
-        Data(zip(a, b).map { $0 ^ $1 })
+        var result = a
+        formXor(&result, b)
+        return result
+    }
+
+    /// XORs `b` into `a` in place: summing a million digests (`status`,
+    /// `check`) must not allocate a new value for each.
+    static func formXor(_ a: inout Data, _ b: Data) {
+        a.withUnsafeMutableBytes { a in
+            b.withUnsafeBytes { b in
+                for index in 0..<min(a.count, b.count) { a[index] ^= b[index] }
+            }
+        }
     }
 
     private struct SearchEntry {
