@@ -151,17 +151,16 @@ struct XMLElementsTests {
         #expect(partial.isEmpty)
     }
 
+    /// Each case is a start and a piece repeated 100,000 times after it (not
+    /// the whole text as the argument, which the test log would print).
     @Test(
         "hostile input is refused in linear time: unclosed tags, references, comments, sections", .timeLimit(.minutes(1)),
         arguments: [
-            String(repeating: "<", count: 200_000), "<a>" + String(repeating: "<b", count: 100_000),
-            "<a>" + String(repeating: "&", count: 200_000) + "</a>", "<a>" + String(repeating: "&#", count: 100_000),
-            "<a>" + String(repeating: "<!--", count: 100_000), "<a>" + String(repeating: "<![CDATA[", count: 50_000),
-            "<!DOCTYPE a [" + String(repeating: "<!--", count: 100_000), "<a x=\"" + String(repeating: "&", count: 200_000),
-            "<a " + String(repeating: "x=\"1\" ", count: 50_000) + ">", String(repeating: "<?pi ", count: 100_000),
+            ("", "<"), ("<a>", "<b"), ("<a>", "&"), ("<a>", "&#"), ("<a>", "<!--"), ("<a>", "<![CDATA["),
+            ("<!DOCTYPE a [", "<!--"), ("<a x=\"", "&"), ("<a ", "x=\"1\" "), ("", "<?pi "),
         ])
-    func hostile(xml: String) {
-        #expect(elements(xml).isEmpty)
+    func hostile(start: String, repeated piece: String) {
+        #expect(elements(start + String(repeating: piece, count: 100_000)).isEmpty)
     }
 
     @Test("deep nesting is read without recursion", .timeLimit(.minutes(1)))
