@@ -17,6 +17,7 @@ let targets = [
     "fuzz-sync-names",
     "fuzz-html",
     "fuzz-epub",
+    "fuzz-xml",
     "fuzz-text",
     "fuzz-json",
     "fuzz-import",

@@ -18,10 +18,14 @@ enum SampleFiles {
 
     /// An EPUB whose spine lists chapter two before chapter one (the reading
     /// order is the spine's, not the manifest's or the archive's).
-    static func epub(at path: String, spine: [String] = ["c2", "c1"], withChapterTwo: Bool = true) throws {
+    /// `editing` may change the text of each entry (its name, its text) before it is written.
+    static func epub(
+        at path: String, spine: [String] = ["c2", "c1"], withChapterTwo: Bool = true,
+        editing: (String, String) -> String = { $1 }
+    ) throws {
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
         func add(_ name: String, _ text: String) throws {
-            let data = Data(text.utf8)
+            let data = Data(editing(name, text).utf8)
             try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) {
                 position, size in data.subdata(in: Int(position)..<Int(position) + size)
             }
@@ -214,6 +218,38 @@ struct DocumentFormatTests {
         let path = folder.path("empty.epub")
         try SampleFiles.epub(at: path, spine: [])
         try refuses(path, with: .badDocument(path: path, problem: .noSpine))
+    }
+
+    @Test(
+        "an EPUB whose container or package document is not well-formed XML is refused for its reading order",
+        arguments: [
+            ("META-INF/container.xml", "</container>", "</containr>"), ("META-INF/container.xml", "full-path=", "full-path"),
+            ("OEBPS/content.opf", "<spine>", "<spine"), ("OEBPS/content.opf", "Tides", "Tides&nbsp;"),
+            ("OEBPS/content.opf", "</package>", ""),
+        ])
+    func epubWithMalformedXML(entry: String, original: String, replacement: String) throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("malformed.epub")
+        try SampleFiles.epub(at: path) { name, text in
+            name == entry ? text.replacingOccurrences(of: original, with: replacement) : text
+        }
+        try refuses(path, with: .badDocument(path: path, problem: .noSpine))
+    }
+
+    @Test("an EPUB's package document may hold a DOCTYPE, comments, CDATA, references and prefixes")
+    func epubPackageConstructs() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("rich.epub")
+        try SampleFiles.epub(at: path) { name, text in
+            guard name == "OEBPS/content.opf" else { return text }
+            return text.replacingOccurrences(of: "<package", with: "<!DOCTYPE package [ <!-- ] > --> ]>\n<!-- c --><opf:package xmlns:opf=\"http://www.idpf.org/2007/opf\"")
+                .replacingOccurrences(of: "</package>", with: "</opf:package>")
+                .replacingOccurrences(of: "<dc:title>Tides</dc:title>", with: "<dc:title> Tides &amp; <![CDATA[<Shores>]]>&#x2014;1 </dc:title>")
+                .replacingOccurrences(of: #"id="c1""#, with: "id='c1'")
+        }
+        let (text, _, title) = try DocumentReader.read(path)
+        #expect(title == "Tides & <Shores>\u{2014}1")
+        #expect(text.hasPrefix("Chapter Two"))
     }
 
     @Test("an EPUB whose spine names a missing chapter is refused")

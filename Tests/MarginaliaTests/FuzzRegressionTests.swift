@@ -20,7 +20,8 @@ struct FuzzRegressionTests {
     }
 
     /// An EPUB whose container.xml has bytes that are not UTF-8 in an
-    /// element name made FoundationXML's parser trap (a crash of `doc add`).
+    /// element name made FoundationXML's parser trap (a crash of `doc add`);
+    /// `XMLElements`, which replaced it, reads nothing from a document that is not UTF-8.
     @Test("an EPUB with a package file that is not UTF-8 is refused, not a crash")
     func epubWithInvalidUTF8() throws {
         var container = Data("<?xml version=\"1.0\"?><conta".utf8)

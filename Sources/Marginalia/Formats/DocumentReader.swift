@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
-
 /// The file formats `doc add` and `doc update` read, by file extension.
 public enum DocumentFormat: String, CaseIterable, Sendable {
     case text = "txt"
@@ -225,53 +221,5 @@ enum EPUB {
             if part == ".." { _ = parts.popLast() } else { parts.append(part) }
         }
         return parts.joined(separator: "/")
-    }
-}
-
-/// The elements of a small XML document, flattened in document order, with
-/// local names (no namespace prefix), attributes by local name, and text.
-private final class XMLElements: NSObject, XMLParserDelegate, Sequence {
-    struct Element {
-        var name: String
-        var attributes: [String: String]
-        var text = ""
-    }
-
-    private var elements: [Element] = []
-    private var open: [Int] = []
-
-    /// Nothing when `data` is not UTF-8: FoundationXML traps on element
-    /// names that are not (found by Tools/fuzz), and Marginalia reads UTF-8 only.
-    init(_ data: Data) {
-        super.init()
-        let isUTF8 = data.withUnsafeBytes { raw in
-            TextNormalizer.firstInvalidUTF8Offset(raw.bindMemory(to: UInt8.self)) == nil
-        }
-        guard isUTF8 else { return }
-        let parser = XMLParser(data: data)
-        parser.delegate = self
-        _ = parser.parse()
-    }
-
-    func makeIterator() -> IndexingIterator<[Element]> { elements.makeIterator() }
-
-    private static func local(_ name: String) -> String { name.split(separator: ":").last.map(String.init) ?? name }
-
-    func parser(
-        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]
-    ) {
-        var local: [String: String] = [:]
-        for (key, value) in attributes { local[Self.local(key)] = value }
-        elements.append(Element(name: Self.local(elementName), attributes: local))
-        open.append(elements.count - 1)
-    }
-
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-        _ = open.popLast()
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if let index = open.last { elements[index].text += string }
     }
 }
