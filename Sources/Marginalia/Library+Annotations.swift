@@ -392,7 +392,7 @@ extension Library {
     static func parsePage(_ text: String) throws -> PageLocator {
         guard let page = PageLocator(parsing: text) else {
             throw MarginaliaError.invalidInput(
-                "'\(text)' is not a page locator; write 202, 202-203, p. 12, xii or Location 1234-1240")
+                "'\(text)' is not a page locator; write \(PageLocator.syntaxHint)")
         }
         return page
     }

@@ -113,6 +113,14 @@ struct LibraryOptions: ParsableArguments {
     }
 }
 
+/// Refuses a `--page` value that is not a page locator, as a usage error,
+/// before the library is opened.
+func validatePageLocator(_ page: String?) throws {
+    if let page, PageLocator(parsing: page) == nil {
+        throw ValidationError("--page '\(page)' is not a page locator; write \(PageLocator.syntaxHint)")
+    }
+}
+
 /// `--json`, shared by every reading command.
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON document instead of text.")

@@ -154,7 +154,7 @@ struct BadInputTests {
         let subject = try library()
         defer { expectUnchanged(subject) }
         for junk in ["junk", "foo bar baz", "", "p.", "page twelve"] {
-            try expectRefused(subject, ["annotate", "middlemarch", "--page", junk])
+            try expectRefused(subject, ["annotate", "middlemarch", "--page", junk], usage: true, mentioning: ["page locator"])
         }
     }
 

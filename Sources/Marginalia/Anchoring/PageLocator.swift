@@ -48,6 +48,9 @@ public struct PageLocator: Codable, Hashable, Sendable, Comparable, CustomString
         self.end = end
     }
 
+    /// The forms ``init(parsing:)`` reads, for messages that refuse a locator.
+    public static let syntaxHint = "202, 202-203, p. 12, xii or Location 1234-1240"
+
     /// Parses a page locator as people write them.
     ///
     /// Accepted: `202`, `202-203`, `202–203` (en or em dash), `p. 202`,

@@ -93,6 +93,7 @@ extension MarginaliaCommand {
             if let at, Self.parseRange(at) == nil {
                 throw ValidationError("--at takes START:END code-point offsets, such as 120:164")
             }
+            try validatePageLocator(page)
             if quote == nil && at == nil && page == nil && note == nil {
                 throw ValidationError("say what to annotate: --quote TEXT, --at START:END or --page LOC")
             }

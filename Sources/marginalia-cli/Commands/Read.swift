@@ -40,9 +40,7 @@ extension MarginaliaCommand {
         var limit: Int?
 
         func validate() throws {
-            if let page, PageLocator(parsing: page) == nil {
-                throw ValidationError("--page takes a page locator such as 202, 200-210, xii or \"Location 1234-1240\"")
-            }
+            try validatePageLocator(page)
             if (page != nil || orphans) && type == .note { throw ValidationError("notes have no pages or anchors; drop --type note") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
