@@ -300,26 +300,22 @@ extension Library {
         }
     }
 
-    /// Counts, identity and the state hash.
+    /// Counts, identity and the state hash. The counts and hashes are the
+    /// view's stored totals: as quick on a million annotations as on ten.
     public func status() throws -> LibraryStatus {
         try read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
-            let local = try Self.local(db)
-            func shown(_ table: String) throws -> Int {
-                try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM \(table) WHERE NOT deleted AND \(Self.notWithdrawn(table))",
-                    arguments: [local.readerId]) ?? 0
-            }
+            let totals = try ViewTotals.stored(in: db)
             return LibraryStatus(
-                path: path, reader: local.identity,
-                documents: try shown("documents"),
-                annotations: try shown("annotations"),
-                notes: try shown("notes"),
+                path: path, reader: try Self.local(db).identity,
+                documents: totals.documents,
+                annotations: totals.annotations,
+                notes: totals.notes,
                 operations: try count("SELECT count(*) FROM operations"),
                 conflicts: try count("SELECT count(*) FROM conflicts"),
                 schema: try String.fetchOne(db, sql: "SELECT max(identifier) FROM grdb_migrations") ?? "",
-                stateHash: Self.stateHash(try Materializer.stateDigest(in: db)),
-                sharedStateHash: Self.stateHash(try Self.sharedStateDigest(in: db)),
+                stateHash: Self.stateHash(totals.stateDigest),
+                sharedStateHash: Self.stateHash(totals.sharedDigest),
                 remotes: try count("SELECT count(*) FROM remotes"),
                 copiedReplica: try String.fetchOne(db, sql: "SELECT evidence FROM replica_copied"))
         }
@@ -379,8 +375,17 @@ extension Library {
             }
             for id in storedDigests.keys.sorted() { problems.append("\(id): in the view but not in the log") }
             problems += try Self.ownLogProblems(in: db)
-            let storedAggregate = try Materializer.stateDigest(in: db)
-            if storedAggregate != recomputed { problems.append("the stored state hash differs from the log's") }
+            let totals = try ViewTotals.stored(in: db)
+            if totals.stateDigest != recomputed { problems.append("the stored state hash differs from the log's") }
+            if totals.sharedDigest != (try Self.sharedStateDigest(in: db)) {
+                problems.append("the stored shared-state hash differs from the view's")
+            }
+            let counted = try Self.shownCounts(in: db)
+            if (totals.documents, totals.annotations, totals.notes) != counted {
+                problems.append(
+                    "the stored counts (\(totals.documents) documents, \(totals.annotations) annotations, \(totals.notes) notes) "
+                        + "differ from the view's (\(counted.documents), \(counted.annotations), \(counted.notes))")
+            }
             return CheckReport(
                 problems: problems, stateHash: Self.stateHash(recomputed), entities: entityCount,
                 operations: try Int.fetchOne(db, sql: "SELECT count(*) FROM operations") ?? 0, rebuilt: rebuild)
@@ -422,8 +427,19 @@ extension Library {
             uniquingKeysWith: { first, _ in first })
     }
 
-    /// The XOR of the digests of every shared item, computed on demand:
-    /// only `status` asks for it.
+    /// The documents, annotations and notes `status` counts, counted in the
+    /// view's rows (`check` compares them with the stored totals).
+    static func shownCounts(in db: Database) throws -> (documents: Int, annotations: Int, notes: Int) {
+        let reader = try local(db).readerId
+        func shown(_ table: String) throws -> Int {
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM \(table) WHERE NOT deleted AND \(notWithdrawn(table))", arguments: [reader]) ?? 0
+        }
+        return (try shown("documents"), try shown("annotations"), try shown("notes"))
+    }
+
+    /// The XOR of the digests of every shared item, summed over the view's
+    /// rows (`check` compares it with the stored total).
     static func sharedStateDigest(in db: Database) throws -> Data {
         let union = EntityKind.allCases.map {
             "SELECT digest FROM entities JOIN \($0.tableName) USING (id) WHERE visibility = 'shared'"

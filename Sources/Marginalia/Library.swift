@@ -298,14 +298,13 @@ struct WriteTransaction {
     /// Brings the view of every entity touched so far up to date, so the
     /// rest of the transaction can read it.
     mutating func flush(progress: Progress = { _, _ in }) throws {
-        var delta: Data?
+        var change = ViewTotals()
         for (index, id) in touchOrder.enumerated() {
-            if let change = try Materializer.refresh(kind: touched[id]!, id: id, in: db, added: added[id] ?? []) {
-                if delta == nil { delta = change } else { Materializer.formXor(&delta!, change) }
-            }
+            try Materializer.refresh(
+                kind: touched[id]!, id: id, reader: local.readerId, in: db, added: added[id] ?? [], totals: &change)
             if index % 1000 == 999 { progress(index + 1, touchOrder.count) }
         }
-        if let delta { try Materializer.foldIntoStateDigest(delta, in: db) }
+        try change.addToStored(in: db)
         touched.removeAll()
         touchOrder.removeAll()
         added.removeAll()

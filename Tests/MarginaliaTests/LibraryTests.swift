@@ -231,6 +231,57 @@ struct LibraryTests {
         #expect(try test.stateHash() == status.stateHash)
     }
 
+    /// `status` reads totals the view keeps; after every kind of change they
+    /// must equal a count of the view's rows and a sum over its shared items.
+    @Test func statusTotalsFollowEveryChange() throws {
+        let ada = try TestLibrary(name: "Ada")
+        let bo = try TestLibrary(name: "Bo")
+        func expectTotalsMatchTheView(_ step: String, _ counts: (Int, Int, Int)) throws {
+            let status = try ada.library.status()
+            #expect((status.documents, status.annotations, status.notes) == counts, "\(step)")
+            let recomputed = try ada.library.read { db in
+                (try Library.shownCounts(in: db), Library.stateHash(try Library.sharedStateDigest(in: db)))
+            }
+            #expect(recomputed.0 == (status.documents, status.annotations, status.notes), "\(step)")
+            #expect(recomputed.1 == status.sharedStateHash, "\(step)")
+            let check = try ada.library.check()
+            #expect(check.ok, "\(step): \(check.problems)")
+        }
+        try expectTotalsMatchTheView("empty", (0, 0, 0))
+        let doc = try ada.addText(sampleText)
+        let shared = try ada.library.annotate(AnnotationDraft(document: doc, anchor: .quote(exact: "Tom"), note: "x"))
+        let own = try ada.library.annotate(
+            AnnotationDraft(document: doc, anchor: .quote(exact: "mill"), visibility: .private))
+        _ = try ada.library.addNote(NoteDraft(body: "mine"))
+        try expectTotalsMatchTheView("created", (1, 2, 1))
+        let sharedBefore = try ada.library.status().sharedStateHash
+        try ada.library.edit(own.id, visibility: .shared)
+        #expect(try ada.library.status().sharedStateHash != sharedBefore)
+        try expectTotalsMatchTheView("made shared", (1, 2, 1))
+        try ada.library.delete(shared.id)
+        try expectTotalsMatchTheView("deleted", (1, 1, 1))
+        try ada.library.restore(shared.id)
+        try expectTotalsMatchTheView("restored", (1, 2, 1))
+
+        // Another reader's shared items count; blocking them takes them out.
+        let boDoc = try bo.library.addDocument(withoutText: DocumentDraft(title: "Paper"))
+        _ = try bo.library.annotate(AnnotationDraft(document: boDoc.id, page: "12", note: "b"))
+        let boReader = try bo.library.read { db in try Library.local(db) }
+        try ada.library.integrate(
+            try bo.library.operations(),
+            readers: [Reader(readerId: boReader.readerId, name: "Bo", publicKey: boReader.publicKey)])
+        try expectTotalsMatchTheView("Bo's items arrived", (2, 3, 1))
+        try ada.library.block(boReader.readerId)
+        try expectTotalsMatchTheView("Bo blocked", (1, 2, 1))
+        try ada.library.unblock(boReader.readerId)
+        try expectTotalsMatchTheView("Bo unblocked", (2, 3, 1))
+        let before = try ada.library.status()
+        #expect(try ada.library.check(rebuild: true).ok)
+        let after = try ada.library.status()
+        #expect((after.stateHash, after.sharedStateHash) == (before.stateHash, before.sharedStateHash))
+        try expectTotalsMatchTheView("rebuilt", (2, 3, 1))
+    }
+
     @Test func checkNoticesAViewThatDisagreesWithTheLog() throws {
         let test = try TestLibrary()
         let note = try test.library.addNote(NoteDraft(body: "original"))

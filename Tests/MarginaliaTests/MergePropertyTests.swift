@@ -506,7 +506,7 @@ struct MergeScenario: SeededScenario {
     /// the digests of every entity whose create has arrived.
     static func stateHash(_ digests: [Data]) -> String {
         var aggregate = Data(count: 32)
-        for digest in digests { aggregate = Materializer.xor(aggregate, digest) }
+        for digest in digests { Materializer.formXor(&aggregate, digest) }
         return Library.stateHash(aggregate)
     }
 

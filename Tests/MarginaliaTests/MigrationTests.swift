@@ -97,45 +97,14 @@ struct MigrationTests {
         #expect(after[1] == before[1], "wal: \(String(describing: before[1]?.count)) -> \(String(describing: after[1]?.count))")
     }
 
-    /// A library at schema 1 holding one document: made with today's code,
-    /// then stripped of what later migrations added. That is exact while
-    /// later migrations only add tables, which the schema comparison checks.
-    static func schemaOneLibrary(at path: String) throws -> String {
-        let library = try Library.create(at: path, readerName: "Old")
-        _ = try library.addDocument(text: "Old words.", DocumentDraft(title: "Old"))
-        let hash = try library.status().stateHash
-        let first = EmbeddedMigrations.all[0]
-        func schema(_ db: Database) throws -> [String] {
-            try String.fetchAll(
-                db, sql: "SELECT sql FROM sqlite_master WHERE sql NOT NULL AND name NOT LIKE 'grdb%' ORDER BY name")
-        }
-        let pristine = try DatabaseQueue().write { db in
-            try db.execute(sql: first.sql)
-            return try schema(db)
-        }
-        try DatabaseQueue(path: path).write { db in
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%'")
-            let keep = try DatabaseQueue().write { scratch in
-                try scratch.execute(sql: first.sql)
-                return try Set(String.fetchAll(scratch, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
-            }
-            for table in tables where !keep.contains(table) && !table.hasPrefix("search_index_") {
-                try db.execute(sql: "DROP TABLE \(table)")
-            }
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier <> ?", arguments: [first.name])
-            #expect(try schema(db) == pristine, "a later migration changed a table of schema 1; make this fixture another way")
-        }
-        return hash
-    }
-
+    /// The schema-1 fixture (made by the code of that version) is backed up
+    /// before its first pending migration, then migrated with its state intact.
     @Test func olderLibraryIsBackedUpThenMigrated() throws {
         let folder = TemporaryFolder()
-        let path = folder.path("old.sqlite")
-        let hash = try Self.schemaOneLibrary(at: path)
+        let (path, expected) = try OldLibraryTests.fixture(1, in: folder)
         let upgraded = try Library.open(at: path)
-        #expect(try upgraded.documents().map(\.title) == ["Old"])
         #expect(try upgraded.status().schema == EmbeddedMigrations.all.last?.name)
-        #expect(try upgraded.status().stateHash == hash)
+        #expect(try upgraded.status().stateHash == expected.stateHash)
         #expect(try upgraded.check().ok)
 
         let backup = "\(path).before-\(EmbeddedMigrations.all[1].name).backup"

@@ -101,6 +101,7 @@ enum LibraryDatabase {
         var current = migrations.first?.name ?? "?"
         do {
             try database.writeWithoutTransaction { db in
+                db.add(function: DigestXor.function)
                 try db.inTransaction(.immediate) {
                     try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
                     // Read under the write lock: another process may have just upgraded it.
@@ -253,6 +254,24 @@ enum LibraryDatabase {
         }
         return (error as NSError).localizedDescription
     }
+}
+
+/// `digest_xor(blob)`: the XOR of 32-byte digests, 32 zero bytes for none.
+/// Migrations that sum digests in SQL use it; it is registered only while
+/// migrating, so opening a library costs nothing more.
+private struct DigestXor: DatabaseAggregate {
+    static let function = DatabaseFunction("digest_xor", argumentCount: 1, pure: true, aggregate: Self.self)
+
+    var sum = Data(count: 32)
+
+    mutating func step(_ values: [DatabaseValue]) throws {
+        guard let digest = Data.fromDatabaseValue(values[0]), digest.count == 32 else {
+            throw DatabaseError(message: "digest_xor: not a 32-byte digest")
+        }
+        Materializer.formXor(&sum, digest)
+    }
+
+    func finalize() -> (any DatabaseValueConvertible)? { sum }
 }
 
 extension CocoaError {

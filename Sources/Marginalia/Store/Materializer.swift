@@ -28,15 +28,18 @@ enum Materializer {
         EntityState.fold(kind: kind, id: id, operations: try operations(of: id, kind: kind, in: db))
     }
 
-    /// Rewrites the view rows of one entity from its operations.
+    /// Rewrites the view rows of one entity from its operations, and adds
+    /// how that changes the view's totals to `totals` (callers gather the
+    /// changes of many entities and store the sum once).
     ///
-    /// - Returns: how the state digest changes (to XOR into it); callers
-    ///   gather the changes of many entities and store the sum once.
-    ///
-    /// - Parameter added: operations of the entity the caller has just
-    ///   written (by readers not blocked); when they are all it has, the log
-    ///   is not read back.
-    static func refresh(kind: EntityKind, id: String, in db: Database, added: [LogOperation] = []) throws -> Data? {
+    /// - Parameters:
+    ///   - reader: this library's reader, whose private items `status` counts.
+    ///   - added: operations of the entity the caller has just written (by
+    ///     readers not blocked); when they are all it has, the log is not read back.
+    static func refresh(
+        kind: EntityKind, id: String, reader: String, in db: Database, added: [LogOperation] = [],
+        totals: inout ViewTotals
+    ) throws {
         let state: EntityState
         let added = added.filter { $0.entityKind == kind }
         if !added.isEmpty,
@@ -49,60 +52,67 @@ enum Materializer {
         } else {
             state = try self.state(of: id, kind: kind, in: db)
         }
-        let old = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT rowid, digest FROM entities WHERE id = ?"), arguments: [id])
-        let oldDigest: Data? = old?["digest"]
+        let stored = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT rowid, digest, shared, shown FROM entities WHERE id = ?"), arguments: [id])
+        let old = stored.map { ViewTotals.Entry(digest: $0["digest"], shared: $0["shared"], shown: $0["shown"]) }
         guard state.exists else {
             // Operations whose create has not arrived yet stay in the log only.
-            guard let oldDigest else { return nil }
-            try remove(id: id, kind: kind, rowid: old!["rowid"], in: db)
-            return oldDigest
+            guard let stored, let old else { return }
+            try remove(id: id, kind: kind, rowid: stored["rowid"], in: db)
+            totals.replace(old, with: nil, kind: kind)
+            return
         }
+
         // Rows are rewritten even when the digest stays: an operation that
         // changes nothing shown still moves the item's `updated` time.
-        let digest = state.digest
-
-        let rowid: Int64
-        let isNew = old == nil
-        if let old {
-            rowid = old["rowid"]
-            try db.cachedStatement(sql: "UPDATE entities SET digest = ? WHERE rowid = ?").execute(arguments: [digest, rowid])
-        } else {
-            try db.cachedStatement(sql: "INSERT INTO entities (id, kind, digest) VALUES (?, ?, ?)")
-                .execute(arguments: [id, kind, digest])
-            rowid = db.lastInsertedRowID
-        }
-
+        let isNew = stored == nil
+        let row: CountedRow
         var search = SearchEntry()
         switch kind {
         case .document:
-            guard let document = Projection.document(state) else { return nil }
+            guard let document = Projection.document(state) else { return }
             try document.insertOrReplace(db)
+            row = CountedRow(visibility: document.visibility, deleted: document.deleted, createdBy: document.createdBy)
             search.title = ([document.title] + document.authors).joined(separator: " ")
             search.isLive = !document.deleted
         case .annotation:
-            guard let annotation = Projection.annotation(state) else { return nil }
+            guard let annotation = Projection.annotation(state) else { return }
             try annotation.insertOrReplace(db)
+            row = CountedRow(visibility: annotation.visibility, deleted: annotation.deleted, createdBy: annotation.createdBy)
             try replaceTags(of: id, with: annotation.tags, isNew: isNew, in: db)
             try replaceAnchors(of: id, with: annotation.anchors, isNew: isNew, in: db)
             search = SearchEntry(
                 quote: annotation.quoteExact ?? "", body: annotation.body ?? "",
                 tags: annotation.tags.joined(separator: " "), isLive: !annotation.deleted)
         case .note:
-            guard let note = Projection.note(state) else { return nil }
+            guard let note = Projection.note(state) else { return }
             try note.insertOrReplace(db)
+            row = CountedRow(visibility: note.visibility, deleted: note.deleted, createdBy: note.createdBy)
             try replaceTags(of: id, with: note.tags, isNew: isNew, in: db)
             search = SearchEntry(
                 title: note.title ?? "", body: note.body, tags: note.tags.joined(separator: " "), isLive: !note.deleted)
         case .set:
             // Sets are found by name (`set show NAME`), not by search.
-            guard let set = Projection.annotationSet(state) else { return nil }
+            guard let set = Projection.annotationSet(state) else { return }
             try set.insertOrReplace(db)
+            row = CountedRow(visibility: set.visibility, deleted: set.deleted, createdBy: set.createdBy)
             search.isLive = false
         }
-        if !isNew {
+        let entry = ViewTotals.Entry(
+            digest: state.digest, shared: row.visibility == .shared,
+            shown: !row.deleted && (row.visibility == .shared || row.createdBy == reader))
+
+        let rowid: Int64
+        if let stored {
+            rowid = stored["rowid"]
+            try db.cachedStatement(sql: "UPDATE entities SET digest = ?, shared = ?, shown = ? WHERE rowid = ?")
+                .execute(arguments: [entry.digest, entry.shared, entry.shown, rowid])
             try db.cachedStatement(sql: "DELETE FROM conflicts WHERE entity_id = ?").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM search_index WHERE rowid = ?").execute(arguments: [rowid])
+        } else {
+            try db.cachedStatement(sql: "INSERT INTO entities (id, kind, digest, shared, shown) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [id, kind, entry.digest, entry.shared, entry.shown])
+            rowid = db.lastInsertedRowID
         }
         if state.isInConflict {
             let heads = state.texts.values.filter(\.isInConflict).map(\.heads.count).max() ?? 0
@@ -114,7 +124,15 @@ enum Materializer {
             try db.cachedStatement(sql: "INSERT INTO search_index (rowid, title, quote, body, tags) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [rowid, search.title, search.quote, search.body, search.tags])
         }
-        return oldDigest == digest ? nil : oldDigest.map { xor($0, digest) } ?? digest
+        totals.replace(old, with: entry, kind: kind)
+    }
+
+    /// The fields of a view row that decide whether the entity is shared and
+    /// whether `status` counts it.
+    private struct CountedRow {
+        var visibility: Visibility
+        var deleted: Bool
+        var createdBy: String
     }
 
     /// Throws the view away and folds every entity of the log again.
@@ -122,29 +140,18 @@ enum Materializer {
         for table in ["entities", "documents", "annotations", "anchors", "notes", "sets", "tags", "conflicts", "search_index"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
-        try db.execute(sql: "UPDATE state_digest SET digest = zeroblob(32)")
+        let reader = try Library.local(db).readerId
         let cursor = try Row.fetchCursor(
             db, sql: "SELECT DISTINCT entity_kind, entity_id FROM operations ORDER BY entity_id")
         var entities: [(EntityKind, String)] = []
         while let row = try cursor.next() { entities.append((row[0], row[1])) }
-        var delta = Data(count: 32)
+        var totals = ViewTotals()
         for (index, (kind, id)) in entities.enumerated() {
-            if let change = try refresh(kind: kind, id: id, in: db) { formXor(&delta, change) }
+            try refresh(kind: kind, id: id, reader: reader, in: db, totals: &totals)
             if index % 1000 == 999 { progress(index + 1, entities.count) }
         }
         progress(entities.count, entities.count)
-        try foldIntoStateDigest(delta, in: db)
-    }
-
-    /// The stored aggregate of every entity digest.
-    static func stateDigest(in db: Database) throws -> Data {
-        try Data.fetchOne(db, sql: "SELECT digest FROM state_digest") ?? Data(count: 32)
-    }
-
-    static func xor(_ a: Data, _ b: Data) -> Data {
-        var result = a
-        formXor(&result, b)
-        return result
+        try totals.store(in: db)
     }
 
     /// XORs `b` into `a` in place: summing a million digests (`status`,
@@ -163,12 +170,6 @@ enum Materializer {
         var body = ""
         var tags = ""
         var isLive = true
-    }
-
-    /// XORs a change into the stored state digest.
-    static func foldIntoStateDigest(_ delta: Data, in db: Database) throws {
-        let current = try stateDigest(in: db)
-        try db.execute(sql: "UPDATE state_digest SET digest = ?", arguments: [xor(current, delta)])
     }
 
     private static func replaceTags(of id: String, with tags: [String], isNew: Bool, in db: Database) throws {
