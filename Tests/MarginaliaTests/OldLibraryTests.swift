@@ -59,7 +59,7 @@ struct OldLibraryTests {
         }
     }
 
-    @Test("an old library is upgraded with its data intact", arguments: 1...4)
+    @Test("an old library is upgraded with its data intact", arguments: 1...5)
     func upgradesIntact(schema: Int) throws {
         let folder = TemporaryFolder()
         let (path, expected) = try Self.fixture(schema, in: folder)
@@ -128,7 +128,7 @@ struct OldLibraryTests {
         #expect(try library.check().ok)
     }
 
-    @Test("a migration that fails part way leaves the old library as it was, and its backup", arguments: 1...3)
+    @Test("a migration that fails part way leaves the old library as it was, and its backup", arguments: 1...4)
     func failedUpgradeLeavesTheOriginal(schema: Int) throws {
         let folder = TemporaryFolder()
         let (path, expected) = try Self.fixture(schema, in: folder)
