@@ -119,7 +119,7 @@ extension Library {
         let id = Identifier.newEntityID()
         try recordAnnotation(
             id: id, documentID: documentID, target: target, note: note, tags: tags, motivation: draft.motivation,
-            visibility: draft.visibility, replyTo: replyTo, color: draft.color, in: &transaction)
+            visibility: draft.visibility, replyTo: replyTo, color: draft.color, idIsUnseen: true, in: &transaction)
         return id
     }
 
@@ -128,10 +128,12 @@ extension Library {
     /// Without a motivation: replying for a reply, commenting with a note,
     /// bookmarking without a passage, else highlighting. `created` (an
     /// imported annotation's own time) stands for the time of the operation.
+    /// `idIsUnseen`: no operation of the log names `id` (see
+    /// ``WriteTransaction/recordCreation(_:_:_:)``).
     static func recordAnnotation(
         id: String, documentID: String, target: AnnotationTarget, note: String?, tags: [String],
         motivation: Motivation?, visibility: Visibility, replyTo: String? = nil, color: String? = nil,
-        created: Date? = nil, in transaction: inout WriteTransaction
+        created: Date? = nil, idIsUnseen: Bool, in transaction: inout WriteTransaction
     ) throws {
         let motivation =
             motivation
@@ -146,12 +148,15 @@ extension Library {
         if let replyTo { registers[Field.replyTo] = .string(replyTo) }
         if let color { registers[Field.color] = .string(color.lowercased()) }
         if let created { registers[Field.created] = .int(Int((created.timeIntervalSince1970 * 1000).rounded())) }
-        try transaction.record(
-            .annotation, id,
-            .create(
-                registers: registers,
-                texts: note.flatMap { $0.isEmpty ? nil : [Field.body: $0] } ?? [:],
-                sets: tags.isEmpty ? [:] : [Field.tags: tags.map(JSONValue.string)]))
+        let creation = Change.create(
+            registers: registers,
+            texts: note.flatMap { $0.isEmpty ? nil : [Field.body: $0] } ?? [:],
+            sets: tags.isEmpty ? [:] : [Field.tags: tags.map(JSONValue.string)])
+        if idIsUnseen {
+            try transaction.recordCreation(.annotation, id, creation)
+        } else {
+            try transaction.record(.annotation, id, creation)
+        }
     }
 
     /// Creates a free-standing note.
@@ -170,7 +175,7 @@ extension Library {
             if let title, !title.isEmpty { registers[Field.title] = .string(title) }
             if let documentID { registers[Field.document] = .string(documentID) }
             let id = Identifier.newEntityID()
-            try transaction.record(
+            try transaction.recordCreation(
                 .note, id,
                 .create(
                     registers: registers, texts: [Field.body: body],

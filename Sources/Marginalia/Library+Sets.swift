@@ -26,7 +26,7 @@ extension Library {
             let filter = try Self.checkedFilter(filter, in: db)
             let ids = try Self.resolveMembers(members, in: db)
             let id = Identifier.newEntityID()
-            try transaction.record(
+            try transaction.recordCreation(
                 .set, id,
                 .create(
                     registers: [

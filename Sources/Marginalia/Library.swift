@@ -252,6 +252,9 @@ struct WriteTransaction {
     private var added: [String: [LogOperation]] = [:]
     /// Readers whose operations the view leaves out.
     private let blocked: Set<String>
+    /// Entities created here under ids no operation of the log named before
+    /// (see ``recordCreation(_:_:_:)``).
+    private var unseen: Set<String> = []
 
     init(db: Database, wallClock: @escaping @Sendable () -> Int64) throws {
         self.db = db
@@ -272,6 +275,15 @@ struct WriteTransaction {
         }
         added(operation)
         return operation
+    }
+
+    /// Appends the operation that creates an entity under an id that no
+    /// operation of the log names: a new random id, or one the caller has
+    /// looked up in the log. Its refresh then folds what this transaction
+    /// wrote without looking in the log or the view for more.
+    mutating func recordCreation(_ kind: EntityKind, _ id: String, _ change: Change) throws {
+        try record(kind, id, change)
+        unseen.insert(id)
     }
 
     /// Writes from now on as another replica (see ``Library/resetReplica()``).
@@ -301,13 +313,15 @@ struct WriteTransaction {
         var change = ViewTotals()
         for (index, id) in touchOrder.enumerated() {
             try Materializer.refresh(
-                kind: touched[id]!, id: id, reader: local.readerId, in: db, added: added[id] ?? [], totals: &change)
+                kind: touched[id]!, id: id, reader: local.readerId, in: db, added: added[id] ?? [],
+                unseen: unseen.contains(id), totals: &change)
             if index % 1000 == 999 { progress(index + 1, touchOrder.count) }
         }
         try change.addToStored(in: db)
         touched.removeAll()
         touchOrder.removeAll()
         added.removeAll()
+        unseen.removeAll()
     }
 
     /// Flushes the view and saves the clock and sequence.

@@ -36,13 +36,18 @@ enum Materializer {
     ///   - reader: this library's reader, whose private items `status` counts.
     ///   - added: operations of the entity the caller has just written (by
     ///     readers not blocked); when they are all it has, the log is not read back.
+    ///   - unseen: whether no operation of the log named the entity before
+    ///     `added`: then they are all it has, and it has no view rows yet.
     static func refresh(
         kind: EntityKind, id: String, reader: String, in db: Database, added: [LogOperation] = [],
-        totals: inout ViewTotals
+        unseen: Bool = false, totals: inout ViewTotals
     ) throws {
         let state: EntityState
         let added = added.filter { $0.entityKind == kind }
-        if !added.isEmpty,
+        let unseen = unseen && !added.isEmpty
+        if unseen {
+            state = EntityState.fold(kind: kind, id: id, operations: added)
+        } else if !added.isEmpty,
             try Int.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT count(*) FROM operations WHERE entity_id = ? AND entity_kind = ? AND \(notBlocked)"),
@@ -52,8 +57,11 @@ enum Materializer {
         } else {
             state = try self.state(of: id, kind: kind, in: db)
         }
-        let stored = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT rowid, digest, shared, shown FROM entities WHERE id = ?"), arguments: [id])
+        let stored =
+            unseen
+            ? nil
+            : try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT rowid, digest, shared, shown FROM entities WHERE id = ?"), arguments: [id])
         let old = stored.map { ViewTotals.Entry(digest: $0["digest"], shared: $0["shared"], shown: $0["shown"]) }
         guard state.exists else {
             // Operations whose create has not arrived yet stay in the log only.
