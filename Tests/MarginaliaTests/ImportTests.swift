@@ -139,6 +139,32 @@ struct ImportTests {
         #expect(try test.library.check(rebuild: true).ok)
     }
 
+    /// Another replica that imported the same file may have changed an
+    /// annotation, and that change may arrive before any create of it: the
+    /// import's create then joins the change already in the log.
+    @Test func anImportedAnnotationJoinsAChangeThatArrivedBeforeIt() throws {
+        let ada = try TestLibrary(name: "Ada")
+        let bo = try TestLibrary(name: "Bo")
+        let data = Data(kindleClippings.utf8)
+        let id = try ada.library.importAnnotations(data, format: .kindle).added[0]
+        try ada.library.retag(id, adding: ["from-ada"])
+        let retag = try ada.library.operations().filter {
+            guard case .add = $0.change else { return false }
+            return $0.entityID == id
+        }
+        #expect(retag.count == 1)
+        try bo.library.integrate(retag)
+        #expect(try bo.library.items().isEmpty, "a change without its create stays in the log only")
+
+        _ = try bo.library.importAnnotations(data, format: .kindle)
+        guard case .annotation(let joined) = try bo.library.item(id) else {
+            Issue.record("the imported annotation is missing")
+            return
+        }
+        #expect(joined.tags.contains("from-ada"))
+        #expect(try bo.library.check().ok)
+    }
+
     @Test func aBadKindleRecordAtTheEndLeavesTheLibraryUntouched() throws {
         let test = try TestLibrary()
         let before = try status(test.library)
