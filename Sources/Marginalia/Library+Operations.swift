@@ -37,6 +37,9 @@ extension WriteTransaction {
     mutating func integrate(_ operations: [LogOperation]) throws -> Int {
         var added = 0
         for operation in operations {
+            // A create is normally the first operation of its entity: when
+            // the log has none before it, the refresh need not look for more.
+            let isFirst = try operation.change.isCreate && isUnseen(operation.entityID)
             let record = OperationRecord(operation)
             if try !record.append(to: db) {
                 // Held already: it must be the very same operation.
@@ -50,9 +53,17 @@ extension WriteTransaction {
                 continue
             }
             receive(operation.hlc)
-            self.added(operation)
+            self.added(operation, unseen: isFirst)
             added += 1
         }
         return added
+    }
+}
+
+extension Change {
+    /// Whether this change creates its entity.
+    var isCreate: Bool {
+        if case .create = self { return true }
+        return false
     }
 }

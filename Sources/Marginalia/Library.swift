@@ -279,11 +279,19 @@ struct WriteTransaction {
 
     /// Appends the operation that creates an entity under an id that no
     /// operation of the log names: a new random id, or one the caller has
-    /// looked up in the log. Its refresh then folds what this transaction
-    /// wrote without looking in the log or the view for more.
+    /// checked with ``isUnseen(_:)``. Its refresh then folds what this
+    /// transaction wrote without looking in the log or the view for more.
     mutating func recordCreation(_ kind: EntityKind, _ id: String, _ change: Change) throws {
         try record(kind, id, change)
         unseen.insert(id)
+    }
+
+    /// Whether no operation names `id`, in the log or in this transaction.
+    func isUnseen(_ id: String) throws -> Bool {
+        guard touched[id] == nil else { return false }
+        let logged = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM operations WHERE entity_id = ? LIMIT 1"), arguments: [id])
+        return logged == nil
     }
 
     /// Writes from now on as another replica (see ``Library/resetReplica()``).
@@ -297,10 +305,12 @@ struct WriteTransaction {
         clock.receive(hlc)
     }
 
-    /// Notes an operation this transaction added to the log.
-    mutating func added(_ operation: LogOperation) {
+    /// Notes an operation this transaction added to the log; `unseen` when
+    /// it is the first of its entity (see ``recordCreation(_:_:_:)``).
+    mutating func added(_ operation: LogOperation, unseen isUnseen: Bool = false) {
         touch(operation.entityKind, operation.entityID)
         if !blocked.contains(operation.reader) { added[operation.entityID, default: []].append(operation) }
+        if isUnseen { unseen.insert(operation.entityID) }
     }
 
     mutating func touch(_ kind: EntityKind, _ id: String) {

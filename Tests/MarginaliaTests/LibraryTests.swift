@@ -323,6 +323,26 @@ struct LibraryTests {
         #expect(try a.library.check().ok && b.library.check().ok)
     }
 
+    /// A create that arrives after changes of its entity (another bundle
+    /// came first) joins them: the view folds every operation of the log.
+    @Test func aCreateArrivingAfterItsChangesJoinsThem() throws {
+        let a = try TestLibrary(name: "A")
+        let b = try TestLibrary(name: "B")
+        let note = try a.library.addNote(NoteDraft(body: "first words", tags: ["one"], visibility: .shared))
+        try a.library.retag(note.id, adding: ["two"])
+        let operations = try a.library.operations().filter { $0.entityID == note.id }
+        let (creates, changes) = (operations.filter { $0.change.isCreate }, operations.filter { !$0.change.isCreate })
+        try b.library.integrate(changes)
+        try b.library.integrate(creates)
+        guard case .note(let joined) = try b.library.item(note.id) else {
+            Issue.record("the note did not arrive")
+            return
+        }
+        #expect(Set(joined.tags) == ["one", "two"])
+        #expect(try a.stateHash() == b.stateHash())
+        #expect(try b.library.check().ok)
+    }
+
     @Test func aFailedCommandChangesNothing() throws {
         let test = try TestLibrary()
         let doc = try test.addText(sampleText)

@@ -89,21 +89,15 @@ private struct ImportWriter {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM entities WHERE id = ?"), arguments: [id]) ?? false
     }
 
-    /// Whether any operation of the log names `id` (an entity in the view
-    /// has some; so may one whose create has not arrived yet).
-    func logged(_ id: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM operations WHERE entity_id = ? LIMIT 1"), arguments: [id])
-            ?? false
-    }
-
     mutating func add(_ item: ImportedAnnotation, in transaction: inout WriteTransaction) throws {
         let id = Identifier.derived(.annotation, from: "\(format.rawValue)\u{1F}\(item.sourceKey)")
         guard ids.insert(id).inserted else {
             skipped.append(ImportSkip(location: item.location, reason: "the same as an earlier record of the file"))
             return
         }
-        let isLogged = try logged(id)
-        if try isLogged && exists(id) || item.marginaliaID.map(exists) == true {
+        // An entity in the view has operations; so may one whose create has not arrived yet.
+        let isUnseen = try transaction.isUnseen(id)
+        if try !isUnseen && exists(id) || item.marginaliaID.map(exists) == true {
             unchanged += 1
             return
         }
@@ -120,7 +114,7 @@ private struct ImportWriter {
         try Library.recordAnnotation(
             id: id, documentID: document.id, target: target, note: item.note, tags: item.tags,
             motivation: item.motivation, visibility: visibility ?? item.visibility, created: item.created,
-            idIsUnseen: !isLogged, in: &transaction)
+            idIsUnseen: isUnseen, in: &transaction)
         added.append(id)
     }
 
