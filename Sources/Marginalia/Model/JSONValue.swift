@@ -39,51 +39,96 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
-    private func writeCanonical(into out: inout [UInt8]) {
+    func writeCanonical(into out: inout [UInt8]) {
         switch self {
         case .null: out += "null".utf8
         case .bool(let b): out += (b ? "true" : "false").utf8
-        case .int(let i): out += String(i).utf8
+        case .int(let i): JSONValue.writeInteger(i, into: &out)
         case .string(let s): JSONValue.writeString(s, into: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                item.writeCanonical(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let fields):
-            out.append(UInt8(ascii: "{"))
-            // Keys in String order (which the digests of every library were made with).
-            for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.writeString(field.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                field.value.writeCanonical(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+        case .array(let items): JSONValue.writeArray(items, into: &out)
+        case .object(let fields): JSONValue.writeObject(fields, into: &out) { $0.writeCanonical(into: &$1) }
         }
     }
 
-    private static func writeString(_ string: String, into out: inout [UInt8]) {
+    static func writeArray(_ items: [JSONValue], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for index in items.indices {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            items[index].writeCanonical(into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes an object with its keys in String order (which the digests of
+    /// every library were made with), each value by `writeValue`.
+    ///
+    /// The order is found on the dictionary's indices in a buffer on the
+    /// stack: the log and the digests write many small objects, and
+    /// sorting copies of their fields cost an allocation each.
+    static func writeObject<Value>(
+        _ fields: [String: Value], into out: inout [UInt8], value writeValue: (Value, inout [UInt8]) -> Void
+    ) {
+        out.append(UInt8(ascii: "{"))
+        withUnsafeTemporaryAllocation(of: Dictionary<String, Value>.Index.self, capacity: fields.count) { buffer in
+            var order = buffer
+            _ = order.initialize(fromContentsOf: fields.indices)
+            if order.count > 1 { order.sort { fields.keys[$0] < fields.keys[$1] } }
+            for (position, index) in order.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                let (key, value) = fields[index]
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                writeValue(value, &out)
+            }
+            order.deinitialize()
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    static func writeInteger(_ value: Int, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // 20 digits hold any UInt64.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
+    /// Writes a string in quotes, escaping only what JSON requires: quote,
+    /// backslash and the control characters below U+0020; everything else,
+    /// non-ASCII too, as its UTF-8 bytes. Runs without escapes are copied
+    /// whole.
+    static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: append them whole.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += string.utf8
-        } else {
-            for byte in string.utf8 {
+        var string = string
+        string.withUTF8 { bytes in
+            var runStart = 0
+            for position in bytes.indices {
+                let byte = bytes[position]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
+                runStart = position + 1
                 switch byte {
                 case UInt8(ascii: "\""): out += #"\""#.utf8
                 case UInt8(ascii: "\\"): out += #"\\"#.utf8
                 case UInt8(ascii: "\n"): out += #"\n"#.utf8
                 case UInt8(ascii: "\r"): out += #"\r"#.utf8
                 case UInt8(ascii: "\t"): out += #"\t"#.utf8
-                case ..<0x20:
-                    let hex = String(byte, radix: 16)
-                    out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
-                default: out.append(byte)
+                default:
+                    // \u00XX in lower-case hex; the byte is below 0x20.
+                    let low = byte & 0x0F
+                    out += #"\u00"#.utf8
+                    out.append(UInt8(ascii: "0") + byte >> 4)
+                    out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
                 }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
         out.append(UInt8(ascii: "\""))
     }

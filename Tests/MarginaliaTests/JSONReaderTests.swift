@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+@testable import Marginalia
+
+/// The library's JSON reader: what it accepts, and what it refuses.
+@Suite("JSON reader")
+struct JSONReaderTests {
+    func parse(_ text: String) -> JSONValue? { JSONValue(parsing: text) }
+
+    @Test("nested arrays and objects, empty ones, white space between tokens")
+    func nesting() {
+        let text = " [ [1, [2, {\"a\": [3, {}], \"b\": []}]], {\"c\": {\"d\": [ ]}}, \"\", -0 ]\n"
+        let expected: JSONValue = [[1, [2, ["a": [3, [:]], "b": []]]], ["c": ["d": []]], "", 0]
+        #expect(parse(text) == expected)
+        #expect(parse("{}") == [:] && parse("[]") == [])
+    }
+
+    @Test("a repeated key keeps its last value")
+    func repeatedKeys() {
+        #expect(parse(#"{"a": 1, "b": 2, "a": 3}"#) == ["a": 3, "b": 2])
+        #expect(parse(#"{"x": {"a": 1, "a": [2]}, "x": {"b": 3}}"#) == ["x": ["b": 3]])
+    }
+
+    @Test("strings: ASCII, other UTF-8 as it is, escapes")
+    func strings() {
+        #expect(parse(#""plain ASCII""#) == "plain ASCII")
+        #expect(parse(#""café ☕︎ 𝄞 \#u{2028}""#) == "café ☕︎ 𝄞 \u{2028}")
+        #expect(parse(#""a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00 after""#) == "a\"b\\c/d\u{8}\u{C}\n\r\té😀 after")
+        #expect(parse(#"{"clé": "välue", "key": "value"}"#) == ["clé": "välue", "key": "value"])
+    }
+
+    @Test(
+        "invalid UTF-8 or escapes in a string are refused",
+        arguments: [
+            [0xFF], [0xC3], [0xC0, 0xAF], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80],
+            Array(#"\ud800"#.utf8), Array(#"\ud800\u0041"#.utf8), Array(#"\udc00"#.utf8), Array(#"\x"#.utf8), [0x0A],
+        ] as [[UInt8]])
+    func invalidStrings(inside: [UInt8]) {
+        #expect(JSONValue(parsing: [0x22] + inside + [0x22]) == nil)
+        #expect(JSONValue(parsing: Array(#"{"k": ""#.utf8) + inside + Array(#""}"#.utf8)) == nil)
+        #expect(JSONValue(parsing: [0x22] + inside + Array("a\"".utf8)) == nil, "after the fast path's first byte")
+    }
+
+    @Test(
+        "numbers are integers that fit",
+        arguments: [
+            ("0", 0), ("-12", -12), ("9223372036854775807", Int.max), ("-9223372036854775808", Int.min),
+        ] as [(String, Int)])
+    func integers(text: String, value: Int) {
+        #expect(parse(text) == .int(value))
+        #expect(parse("[\(text)]") == [.int(value)])
+    }
+
+    @Test("not JSON this reader accepts", arguments: [
+        "", "[", "[1,]", "{\"a\"}", "{\"a\":1,}", "{a:1}", "01", "1.5", "1e3", "-", "9223372036854775808",
+        "-9223372036854775809", "tru", "nul", "\"open", "{\"a\":1 \"b\":2}",
+    ])
+    func refused(text: String) {
+        #expect(parse(text) == nil)
+    }
+
+    @Test("nesting deeper than 512 is refused")
+    func depth() {
+        #expect(parse(String(repeating: "[", count: 512) + String(repeating: "]", count: 512)) != nil)
+        #expect(parse(String(repeating: "[", count: 513) + String(repeating: "]", count: 513)) == nil)
+        #expect(parse(String(repeating: "{\"a\":", count: 513) + "1" + String(repeating: "}", count: 513)) == nil)
+    }
+}
