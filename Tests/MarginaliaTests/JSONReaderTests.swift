@@ -54,10 +54,16 @@ struct JSONReaderTests {
 
     @Test("not JSON this reader accepts", arguments: [
         "", "[", "[1,]", "{\"a\"}", "{\"a\":1,}", "{a:1}", "01", "1.5", "1e3", "-", "9223372036854775808",
-        "-9223372036854775809", "tru", "nul", "\"open", "{\"a\":1 \"b\":2}",
+        "-9223372036854775809", "tru", "nul", "[1] 2", "{} x", "null null", "\"a\"\"b\"", "\"open", "{\"a\":1 \"b\":2}",
     ])
     func refused(text: String) {
         #expect(parse(text) == nil)
+    }
+
+    @Test("text after the value is refused, and its place named")
+    func trailingText() {
+        #expect(JSONValue.syntaxErrorOffset(in: Array("[1]  x".utf8)) == 5)
+        #expect(JSONValue.syntaxErrorOffset(in: Array("[1]  \n".utf8)) == nil)
     }
 
     @Test("nesting deeper than 512 is refused")

@@ -48,7 +48,9 @@ private struct JSONBytesParser {
     mutating func parseDocument() -> JSONValue? {
         guard let value = parseValue() else { return nil }
         skipWhitespace()
-        return index == bytes.count ? value : nil
+        // Not `nil` alone: JSONValue is ExpressibleByNilLiteral, and the
+        // literal would be read as `.null`.
+        return index == bytes.count ? value : JSONValue?.none
     }
 
     mutating func skipWhitespace() {
