@@ -66,6 +66,29 @@ struct JSONReaderTests {
         #expect(JSONValue.syntaxErrorOffset(in: Array("[1]  \n".utf8)) == nil)
     }
 
+    @Test("the word-at-a-time scan stops where a byte-by-byte scan stops, for every byte at every place")
+    func stringScan() {
+        for length in [1, 7, 8, 9, 17, 24] {
+            for place in 0..<length {
+                for byte in UInt8.min...UInt8.max {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[place] = byte
+                    let expectedEnd = bytes.firstIndex { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } ?? length
+                    let expected = (expectedEnd, bytes[..<expectedEnd].allSatisfy { $0 < 0x80 })
+                    let scanned = bytes.withUnsafeBufferPointer { JSONStringBytes.scan($0, from: 0) }
+                    if scanned != expected {
+                        Issue.record("byte \(byte) at \(place) of \(length): \(scanned), expected \(expected)")
+                    }
+                }
+            }
+        }
+        // From a later start, with the special byte after non-ASCII ones.
+        let bytes = Array("é€😀 abcdefghij\"tail".utf8)
+        let scanned = bytes.withUnsafeBufferPointer { JSONStringBytes.scan($0, from: 2) }
+        #expect(scanned == (bytes.firstIndex(of: 0x22)!, false))
+        #expect(bytes.withUnsafeBufferPointer { JSONStringBytes.scan($0, from: 9) } == (bytes.firstIndex(of: 0x22)!, true))
+    }
+
     @Test("nesting deeper than 512 is refused")
     func depth() {
         #expect(parse(String(repeating: "[", count: 512) + String(repeating: "]", count: 512)) != nil)

@@ -54,6 +54,12 @@ private struct JSONBytesParser {
     }
 
     mutating func skipWhitespace() {
+        // Indentation comes eight spaces at a time.
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count, UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) == 0x2020_2020_2020_2020 {
+                index += 8
+            }
+        }
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0a, 0x0d, 0x09: index += 1
@@ -120,19 +126,17 @@ private struct JSONBytesParser {
         index += 1  // the opening quote
         let start = index
         // Fast path: no escapes.
-        var allASCII = true
-        while index < bytes.count {
+        let (end, isASCII) = JSONStringBytes.scan(bytes, from: start)
+        index = end
+        if index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
                 // ASCII is valid UTF-8 as it is, and skips the validating reader.
-                return allASCII ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+                return isASCII ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
             }
-            if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { return nil }
-            allASCII = allASCII && byte < 0x80
-            index += 1
         }
         var scalars = Array(bytes[start..<index])
         while index < bytes.count {

@@ -109,10 +109,11 @@ public enum JSONValue: Hashable, Sendable {
         var string = string
         string.withUTF8 { bytes in
             var runStart = 0
-            for position in bytes.indices {
-                let byte = bytes[position]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            while true {
+                let position = JSONStringBytes.scan(bytes, from: runStart).end
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
+                guard position < bytes.count else { break }
+                let byte = bytes[position]
                 runStart = position + 1
                 switch byte {
                 case UInt8(ascii: "\""): out += #"\""#.utf8
@@ -128,9 +129,45 @@ public enum JSONValue: Hashable, Sendable {
                     out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
                 }
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Finds, eight bytes at a time, where a run of string content ends: at
+/// the bytes JSON must escape (a quote, a backslash, a control character),
+/// which end a string or start an escape when reading and need one when
+/// writing.
+enum JSONStringBytes {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// The position of the first such byte at or after `start` (or the end),
+    /// and whether the bytes before it are all ASCII.
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, isASCII: Bool) {
+        var position = start
+        var seen: UInt64 = 0
+        if let base = bytes.baseAddress {
+            while position + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+                // The classic tests for a byte below n or equal to zero: exact
+                // about whether there is one, which is all this needs.
+                let control = (word &- ones &* 0x20) & ~word & highBits
+                let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+                let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+                let special = control | ((quote &- ones) & ~quote & highBits) | ((backslash &- ones) & ~backslash & highBits)
+                if special != 0 { break }
+                seen |= word
+                position += 8
+            }
+        }
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+            seen |= UInt64(byte)
+            position += 1
+        }
+        return (position, seen & highBits == 0)
     }
 }
 
