@@ -39,18 +39,18 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
-    func writeCanonical(into out: inout [UInt8]) {
+    private func writeCanonical(into out: inout [UInt8]) {
         switch self {
         case .null: out += "null".utf8
         case .bool(let b): out += (b ? "true" : "false").utf8
-        case .int(let i): JSONValue.writeInteger(i, into: &out)
+        case .int(let i): out += String(i).utf8
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let items): JSONValue.writeArray(items, into: &out)
-        case .object(let fields): JSONValue.writeObject(fields, into: &out) { $0.writeCanonical(into: &$1) }
+        case .object(let fields): JSONValue.writeObject(fields, into: &out)
         }
     }
 
-    static func writeArray(_ items: [JSONValue], into out: inout [UInt8]) {
+    private static func writeArray(_ items: [JSONValue], into out: inout [UInt8]) {
         out.append(UInt8(ascii: "["))
         for index in items.indices {
             if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -60,16 +60,14 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// Writes an object with its keys in String order (which the digests of
-    /// every library were made with), each value by `writeValue`.
+    /// every library were made with).
     ///
     /// The order is found on the dictionary's indices in a buffer on the
     /// stack: the log and the digests write many small objects, and
     /// sorting copies of their fields cost an allocation each.
-    static func writeObject<Value>(
-        _ fields: [String: Value], into out: inout [UInt8], value writeValue: (Value, inout [UInt8]) -> Void
-    ) {
+    private static func writeObject(_ fields: [String: JSONValue], into out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
-        withUnsafeTemporaryAllocation(of: Dictionary<String, Value>.Index.self, capacity: fields.count) { buffer in
+        withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: fields.count) { buffer in
             var order = buffer
             _ = order.initialize(fromContentsOf: fields.indices)
             if order.count > 1 { order.sort { fields.keys[$0] < fields.keys[$1] } }
@@ -78,33 +76,18 @@ public enum JSONValue: Hashable, Sendable {
                 let (key, value) = fields[index]
                 writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                writeValue(value, &out)
+                value.writeCanonical(into: &out)
             }
             order.deinitialize()
         }
         out.append(UInt8(ascii: "}"))
     }
 
-    static func writeInteger(_ value: Int, into out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // 20 digits hold any UInt64.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
-    }
-
     /// Writes a string in quotes, escaping only what JSON requires: quote,
     /// backslash and the control characters below U+0020; everything else,
     /// non-ASCII too, as its UTF-8 bytes. Runs without escapes are copied
     /// whole.
-    static func writeString(_ string: String, into out: inout [UInt8]) {
+    private static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { bytes in
@@ -139,9 +122,6 @@ public enum JSONValue: Hashable, Sendable {
 /// which end a string or start an escape when reading and need one when
 /// writing.
 enum JSONStringBytes {
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highBits: UInt64 = 0x8080_8080_8080_8080
-
     /// The position of the first such byte at or after `start` (or the end),
     /// and whether the bytes before it are all ASCII.
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, isASCII: Bool) {
@@ -150,13 +130,7 @@ enum JSONStringBytes {
         if let base = bytes.baseAddress {
             while position + 8 <= bytes.count {
                 let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
-                // The classic tests for a byte below n or equal to zero: exact
-                // about whether there is one, which is all this needs.
-                let control = (word &- ones &* 0x20) & ~word & highBits
-                let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-                let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-                let special = control | ((quote &- ones) & ~quote & highBits) | ((backslash &- ones) & ~backslash & highBits)
-                if special != 0 { break }
+                if needsEscape(word) { break }
                 seen |= word
                 position += 8
             }
@@ -167,7 +141,19 @@ enum JSONStringBytes {
             seen |= UInt64(byte)
             position += 1
         }
-        return (position, seen & highBits == 0)
+        return (position, seen & 0x8080_8080_8080_8080 == 0)
+    }
+
+    /// Whether one of the eight bytes of `word` needs an escape: a byte
+    /// below 0x20, a quote or a backslash (exact, by the bit tricks that find
+    /// a byte below a bound and a zero byte).
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highBits != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highBits != 0
+        return hasControl || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
+            || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
     }
 }
 
