@@ -293,6 +293,9 @@ struct ImportTests {
         #expect(try failure { try test.library.importAnnotations(Data(badLast.utf8), format: .jsonld) }
             .contains("at annotation 2 (b): field target"))
         #expect(try status(test.library) == before)
+        let trailing = #"{"id": "a", "type": "Annotation", "bodyValue": "x", "target": "http://example.org/p"}"# + "\n}"
+        #expect(try failure { try test.library.importAnnotations(Data(trailing.utf8), format: .jsonld) }
+            == "the jsonld file is malformed at line 2, column 1: this is not valid JSON; nothing was imported")
         // Numbers with fractions (which the library's own reader refuses) are read too.
         let fractional = #"{"id": "c", "type": "Annotation", "bodyValue": "x", "score": 0.5, "target": "http://example.org/p"}"#
         #expect(try ImportFormat.jsonld.parse(Data(fractional.utf8)).annotations.count == 1)

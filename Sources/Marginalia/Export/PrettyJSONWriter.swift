@@ -137,7 +137,7 @@ struct PrettyJSONWriter: ~Copyable {
         var index = 0
         while index < value.count {
             if index + 8 <= value.count,
-                !Self.needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                !JSONStringBytes.needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
             {
                 index += 8
                 continue
@@ -162,18 +162,6 @@ struct PrettyJSONWriter: ~Copyable {
             }
         }
         append(base + clean, count: value.count - clean)
-    }
-
-    /// Whether one of the eight bytes of `word` needs an escape: a byte
-    /// below 0x20, a quote or a backslash (exact, by the bit tricks that find
-    /// a byte below a bound and a zero byte).
-    private static func needsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highBits != 0 }
-        let hasControl = (word &- ones &* 0x20) & ~word & highBits != 0
-        return hasControl || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
-            || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
     }
 
     /// Before a value: an array element starts a line of its own; an object

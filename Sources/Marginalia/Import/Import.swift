@@ -212,18 +212,53 @@ struct ImportChecks {
     /// A note as the library keeps it: normalized, nil when empty.
     func note(_ text: String?) -> String? {
         guard let text else { return nil }
-        let note = TextNormalizer.normalize(text).trimmed
+        let note = TextNormalizer.normalize(text).trimmingWhitespace()
         return note.isEmpty ? nil : note
     }
 }
 
 extension Timestamps {
+    private static let iso8601WithFractions = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let iso8601 = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
+
     /// Parses an ISO 8601 time as import files write it: with or without
     /// fractions of a second, `Z` or an offset.
     static func parseISO8601(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(trimmed) { return date }
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: false).parse(trimmed)
+        let trimmed = text.trimmingWhitespace(newlines: false)
+        if let date = try? iso8601WithFractions.parse(trimmed) { return date }
+        return try? iso8601.parse(trimmed)
+    }
+}
+
+extension String {
+    /// The string without white space at either end: what Foundation's
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` (or, without
+    /// `newlines`, `in: .whitespaces`) gives, without its trip through
+    /// NSString, which imports paid for on every record.
+    ///
+    /// Like Foundation, it trims Unicode scalars, not characters: a space
+    /// before a combining mark goes, the mark stays.
+    func trimmingWhitespace(newlines: Bool = true) -> String {
+        let scalars = unicodeScalars
+        let isTrimmed = { (scalar: Unicode.Scalar) in scalar.isFoundationWhitespace(newlines: newlines) }
+        guard let first = scalars.firstIndex(where: { !isTrimmed($0) }) else { return "" }
+        let end = scalars.index(after: scalars.lastIndex(where: { !isTrimmed($0) })!)
+        return first == scalars.startIndex && end == scalars.endIndex ? self : String(Substring(scalars[first..<end]))
+    }
+}
+
+extension Unicode.Scalar {
+    /// Whether Foundation's `CharacterSet.whitespacesAndNewlines` (or, without
+    /// `newlines`, `.whitespaces`) holds the scalar: the space separators
+    /// (general category Zs), tab and U+200B ZERO WIDTH SPACE; with newlines
+    /// also U+000A...U+000D, U+0085 NEXT LINE and the line and paragraph
+    /// separators U+2028 and U+2029.
+    func isFoundationWhitespace(newlines: Bool) -> Bool {
+        switch value {
+        case 0x20, 0x09, 0xA0, 0x1680, 0x2000...0x200B, 0x202F, 0x205F, 0x3000: true
+        case 0x0A...0x0D, 0x85, 0x2028, 0x2029: newlines
+        default: false
+        }
     }
 }
 

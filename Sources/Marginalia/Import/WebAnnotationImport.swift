@@ -154,16 +154,39 @@ public enum WebAnnotationImport {
 
     /// The Marginalia id behind an IRI that `export` writes (`urn:uuid:` of 32 hex digits).
     static func marginaliaID(_ iri: String) -> String? {
+        var iri = iri
+        // Most IRIs are ASCII: read their bytes, not their characters.
+        if let id = iri.withUTF8(asciiMarginaliaID) { return id }
         guard iri.lowercased().hasPrefix("urn:uuid:") else { return nil }
         let hex = iri.dropFirst(9).filter { $0 != "-" }.lowercased()
         return hex.count == 32 && hex.allSatisfy(\.isHexDigit) ? hex : nil
+    }
+
+    /// ``marginaliaID(_:)`` of an ASCII IRI, or nil when the IRI is not ASCII.
+    private static func asciiMarginaliaID(_ iri: UnsafeBufferPointer<UInt8>) -> String?? {
+        guard iri.allSatisfy({ $0 < 0x80 }) else { return nil }
+        func lowercased(_ byte: UInt8) -> UInt8 {
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 0x20 : byte
+        }
+        let prefix = "urn:uuid:".utf8
+        guard iri.count >= prefix.count, zip(iri, prefix).allSatisfy({ lowercased($0) == $1 }) else { return .some(nil) }
+        var hex: [UInt8] = []
+        hex.reserveCapacity(32)
+        for byte in iri.dropFirst(prefix.count) where byte != UInt8(ascii: "-") {
+            let digit = lowercased(byte)
+            let isHex = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(digit)
+            guard hex.count < 32, isHex else { return .some(nil) }
+            hex.append(digit)
+        }
+        return hex.count == 32 ? String(decoding: hex, as: UTF8.self) : .some(nil)
     }
 
     /// A title for a document known only by its IRI: the IRI without its scheme.
     static func title(of source: String) -> String {
         let marginalia = "urn:marginalia:document:"
         if source.hasPrefix(marginalia) { return "Document " + source.dropFirst(marginalia.count) }
-        for scheme in ["https://", "http://", "urn:isbn:", "urn:"] where source.lowercased().hasPrefix(scheme) {
+        let lowercased = source.lowercased()
+        for scheme in ["https://", "http://", "urn:isbn:", "urn:"] where lowercased.hasPrefix(scheme) {
             let rest = source.dropFirst(scheme.count)
             return scheme == "urn:isbn:" ? "ISBN \(rest)" : String(rest)
         }

@@ -37,16 +37,29 @@ private struct JSONBytesParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
+    /// Items of the arrays being read, innermost last: each array is made
+    /// once at its full size from its part of this stack.
+    var pendingItems: [JSONValue] = []
+    /// Fields of the objects being read, innermost last, likewise.
+    var pendingFields: [(key: String, value: JSONValue)] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func parseDocument() -> JSONValue? {
         guard let value = parseValue() else { return nil }
         skipWhitespace()
-        return index == bytes.count ? value : nil
+        // Not `nil` alone: JSONValue is ExpressibleByNilLiteral, and the
+        // literal would be read as `.null`.
+        return index == bytes.count ? value : JSONValue?.none
     }
 
     mutating func skipWhitespace() {
+        // Indentation comes eight spaces at a time.
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count, UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) == 0x2020_2020_2020_2020 {
+                index += 8
+            }
+        }
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0a, 0x0d, 0x09: index += 1
@@ -95,8 +108,11 @@ private struct JSONBytesParser {
         let digits = index - start
         guard digits > 0, !(digits > 1 && bytes[start] == 0x30) else { return nil }
         // Fractions and exponents are not part of what Marginalia writes.
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
-            return nil
+        if index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): return nil
+            default: break
+            }
         }
         if negative {
             guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
@@ -110,16 +126,17 @@ private struct JSONBytesParser {
         index += 1  // the opening quote
         let start = index
         // Fast path: no escapes.
-        while index < bytes.count {
+        let (end, isASCII) = JSONStringBytes.scan(bytes, from: start)
+        index = end
+        if index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return String(validating: slice, as: UTF8.self)
+                // ASCII is valid UTF-8 as it is, and skips the validating reader.
+                return isASCII ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
             }
-            if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { return nil }
-            index += 1
         }
         var scalars = Array(bytes[start..<index])
         while index < bytes.count {
@@ -189,22 +206,23 @@ private struct JSONBytesParser {
         depth += 1
         defer { depth -= 1 }
         index += 1
-        var items: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(items)
+            return .array([])
         }
+        let first = pendingItems.count
+        defer { pendingItems.removeSubrange(first...) }
         while true {
             guard let item = parseValue() else { return nil }
-            items.append(item)
+            pendingItems.append(item)
             skipWhitespace()
             guard index < bytes.count else { return nil }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return .array(items)
+                return .array(Array(pendingItems[first...]))
             } else {
                 return nil
             }
@@ -216,12 +234,13 @@ private struct JSONBytesParser {
         depth += 1
         defer { depth -= 1 }
         index += 1
-        var fields: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(fields)
+            return .object([:])
         }
+        let first = pendingFields.count
+        defer { pendingFields.removeSubrange(first...) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = parseString() else { return nil }
@@ -229,13 +248,16 @@ private struct JSONBytesParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
             guard let value = parseValue() else { return nil }
-            fields[key] = value
+            pendingFields.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { return nil }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
+                // A repeated key keeps its last value.
+                var fields = [String: JSONValue](minimumCapacity: pendingFields.count - first)
+                for (key, value) in pendingFields[first...] { fields[key] = value }
                 return .object(fields)
             } else {
                 return nil

@@ -45,47 +45,115 @@ public enum JSONValue: Hashable, Sendable {
         case .bool(let b): out += (b ? "true" : "false").utf8
         case .int(let i): out += String(i).utf8
         case .string(let s): JSONValue.writeString(s, into: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                item.writeCanonical(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let fields):
-            out.append(UInt8(ascii: "{"))
-            // Keys in String order (which the digests of every library were made with).
-            for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.writeString(field.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                field.value.writeCanonical(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+        case .array(let items): JSONValue.writeArray(items, into: &out)
+        case .object(let fields): JSONValue.writeObject(fields, into: &out)
         }
     }
 
+    private static func writeArray(_ items: [JSONValue], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for index in items.indices {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            items[index].writeCanonical(into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes an object with its keys in String order (which the digests of
+    /// every library were made with).
+    ///
+    /// The order is found on the dictionary's indices in a buffer on the
+    /// stack: the log and the digests write many small objects, and
+    /// sorting copies of their fields cost an allocation each.
+    private static func writeObject(_ fields: [String: JSONValue], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: fields.count) { buffer in
+            var order = buffer
+            _ = order.initialize(fromContentsOf: fields.indices)
+            if order.count > 1 { order.sort { fields.keys[$0] < fields.keys[$1] } }
+            for (position, index) in order.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                let (key, value) = fields[index]
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                value.writeCanonical(into: &out)
+            }
+            order.deinitialize()
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Writes a string in quotes, escaping only what JSON requires: quote,
+    /// backslash and the control characters below U+0020; everything else,
+    /// non-ASCII too, as its UTF-8 bytes. Runs without escapes are copied
+    /// whole.
     private static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: append them whole.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += string.utf8
-        } else {
-            for byte in string.utf8 {
+        var string = string
+        string.withUTF8 { bytes in
+            var runStart = 0
+            while true {
+                let position = JSONStringBytes.scan(bytes, from: runStart).end
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
+                guard position < bytes.count else { break }
+                let byte = bytes[position]
+                runStart = position + 1
                 switch byte {
                 case UInt8(ascii: "\""): out += #"\""#.utf8
                 case UInt8(ascii: "\\"): out += #"\\"#.utf8
                 case UInt8(ascii: "\n"): out += #"\n"#.utf8
                 case UInt8(ascii: "\r"): out += #"\r"#.utf8
                 case UInt8(ascii: "\t"): out += #"\t"#.utf8
-                case ..<0x20:
-                    let hex = String(byte, radix: 16)
-                    out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
-                default: out.append(byte)
+                default:
+                    // \u00XX in lower-case hex; the byte is below 0x20.
+                    let low = byte & 0x0F
+                    out += #"\u00"#.utf8
+                    out.append(UInt8(ascii: "0") + byte >> 4)
+                    out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
                 }
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Finds, eight bytes at a time, where a run of string content ends: at
+/// the bytes JSON must escape (a quote, a backslash, a control character),
+/// which end a string or start an escape when reading and need one when
+/// writing.
+enum JSONStringBytes {
+    /// The position of the first such byte at or after `start` (or the end),
+    /// and whether the bytes before it are all ASCII.
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, isASCII: Bool) {
+        var position = start
+        var seen: UInt64 = 0
+        if let base = bytes.baseAddress {
+            while position + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+                if needsEscape(word) { break }
+                seen |= word
+                position += 8
+            }
+        }
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+            seen |= UInt64(byte)
+            position += 1
+        }
+        return (position, seen & 0x8080_8080_8080_8080 == 0)
+    }
+
+    /// Whether one of the eight bytes of `word` needs an escape: a byte
+    /// below 0x20, a quote or a backslash (exact, by the bit tricks that find
+    /// a byte below a bound and a zero byte).
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highBits != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highBits != 0
+        return hasControl || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
+            || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
     }
 }
 
