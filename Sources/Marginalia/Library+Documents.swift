@@ -156,5 +156,6 @@ extension Library {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// Without the whitespace and newlines around it, as Foundation trims them.
+    var trimmed: String { trimmingWhitespace() }
 }
