@@ -9,19 +9,13 @@ ALTER TABLE entities ADD COLUMN shown INTEGER NOT NULL DEFAULT 0;
 UPDATE entities SET
     shared = row.visibility = 'shared',
     shown = NOT row.deleted AND (row.visibility = 'shared' OR row.created_by = (SELECT reader_id FROM local_replica))
-FROM documents AS row WHERE row.id = entities.id;
-UPDATE entities SET
-    shared = row.visibility = 'shared',
-    shown = NOT row.deleted AND (row.visibility = 'shared' OR row.created_by = (SELECT reader_id FROM local_replica))
-FROM annotations AS row WHERE row.id = entities.id;
-UPDATE entities SET
-    shared = row.visibility = 'shared',
-    shown = NOT row.deleted AND (row.visibility = 'shared' OR row.created_by = (SELECT reader_id FROM local_replica))
-FROM notes AS row WHERE row.id = entities.id;
-UPDATE entities SET
-    shared = row.visibility = 'shared',
-    shown = NOT row.deleted AND (row.visibility = 'shared' OR row.created_by = (SELECT reader_id FROM local_replica))
-FROM sets AS row WHERE row.id = entities.id;
+FROM (
+    SELECT id, visibility, deleted, created_by FROM documents
+    UNION ALL SELECT id, visibility, deleted, created_by FROM annotations
+    UNION ALL SELECT id, visibility, deleted, created_by FROM notes
+    UNION ALL SELECT id, visibility, deleted, created_by FROM sets
+) AS row
+WHERE row.id = entities.id;
 
 -- One row. `digest_xor` is the aggregate the library registers while it
 -- migrates: the XOR of 32-byte digests (32 zero bytes for none).

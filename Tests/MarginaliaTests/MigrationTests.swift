@@ -13,7 +13,7 @@ struct MigrationTests {
         "0002_sync": "bd7c0f90db1bc2cd9eddcd6c2873d2302d85ec9f57326894969adb45c001855b",
         "0003_anchoring": "485c9441282e58f94939df7f472b97594f3f3e516e2bf9ebef90cc1dce716e9e",
         "0004_sets": "290a62967a8a7ef04d4f191a0aecb2578367fdd902c33a3225c88220b7475099",
-        "0005_view_totals": "8644af9ef03b510534f4fc3d43bbb7abf4fa31bc4fe39960721380a02a44f7ba",
+        "0005_view_totals": "55c30798b863620255b7cd50145a40663118e883c3b4562e10822049e49bedd5",
     ]
 
     @Test func releasedMigrationsKeepTheirChecksums() {
