@@ -74,19 +74,19 @@ enum Materializer {
         // Rows are rewritten even when the digest stays: an operation that
         // changes nothing shown still moves the item's `updated` time.
         let isNew = stored == nil
-        let row: CountedRow
+        let row: any CountedRow
         var search = SearchEntry()
         switch kind {
         case .document:
             guard let document = Projection.document(state) else { return }
             try document.insertOrReplace(db)
-            row = CountedRow(visibility: document.visibility, deleted: document.deleted, createdBy: document.createdBy)
+            row = document
             search.title = ([document.title] + document.authors).joined(separator: " ")
             search.isLive = !document.deleted
         case .annotation:
             guard let annotation = Projection.annotation(state) else { return }
             try annotation.insertOrReplace(db)
-            row = CountedRow(visibility: annotation.visibility, deleted: annotation.deleted, createdBy: annotation.createdBy)
+            row = annotation
             try replaceTags(of: id, with: annotation.tags, isNew: isNew, in: db)
             try replaceAnchors(of: id, with: annotation.anchors, isNew: isNew, in: db)
             search = SearchEntry(
@@ -95,7 +95,7 @@ enum Materializer {
         case .note:
             guard let note = Projection.note(state) else { return }
             try note.insertOrReplace(db)
-            row = CountedRow(visibility: note.visibility, deleted: note.deleted, createdBy: note.createdBy)
+            row = note
             try replaceTags(of: id, with: note.tags, isNew: isNew, in: db)
             search = SearchEntry(
                 title: note.title ?? "", body: note.body, tags: note.tags.joined(separator: " "), isLive: !note.deleted)
@@ -103,7 +103,7 @@ enum Materializer {
             // Sets are found by name (`set show NAME`), not by search.
             guard let set = Projection.annotationSet(state) else { return }
             try set.insertOrReplace(db)
-            row = CountedRow(visibility: set.visibility, deleted: set.deleted, createdBy: set.createdBy)
+            row = set
             search.isLive = false
         }
         let entry = ViewTotals.Entry(
@@ -133,14 +133,6 @@ enum Materializer {
                 .execute(arguments: [rowid, search.title, search.quote, search.body, search.tags])
         }
         totals.replace(old, with: entry, kind: kind)
-    }
-
-    /// The fields of a view row that decide whether the entity is shared and
-    /// whether `status` counts it.
-    private struct CountedRow {
-        var visibility: Visibility
-        var deleted: Bool
-        var createdBy: String
     }
 
     /// Throws the view away and folds every entity of the log again.
@@ -217,3 +209,16 @@ extension EntityKind {
         }
     }
 }
+
+/// A view row's fields that decide whether its entity is shared and whether
+/// `status` counts it.
+private protocol CountedRow {
+    var visibility: Visibility { get }
+    var deleted: Bool { get }
+    var createdBy: String { get }
+}
+
+extension Document: CountedRow {}
+extension Annotation: CountedRow {}
+extension Note: CountedRow {}
+extension AnnotationSet: CountedRow {}
