@@ -60,7 +60,7 @@ extension Library {
     }
 
     private func insertDocument(_ draft: DocumentDraft, text: String?) throws -> Document {
-        let title = (draft.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = (draft.title ?? "").trimmingWhitespace()
         guard !title.isEmpty else { throw MarginaliaError.invalidInput("a document needs a title; give --title") }
         if let slug = draft.slug, !Identifier.isValidSlug(slug) {
             throw MarginaliaError.invalidInput(
@@ -147,15 +147,10 @@ extension Library {
         if format == .markdown {
             for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(50)
             where line.hasPrefix("# ") {
-                let heading = line.dropFirst(2).trimmingCharacters(in: .whitespaces)
+                let heading = String(line.dropFirst(2).trimmingWhitespace(newlines: false))
                 if !heading.isEmpty { return heading }
             }
         }
         return ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     }
-}
-
-extension String {
-    /// Without the whitespace and newlines around it, as Foundation trims them.
-    var trimmed: String { trimmingWhitespace() }
 }

@@ -459,7 +459,7 @@ extension Library {
         query.split(whereSeparator: { $0.isWhitespace }).map { word -> String in
             let prefix = word.hasSuffix("*")
             let bare = prefix ? word.dropLast() : word[...]
-            let quoted = "\"" + bare.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let quoted = "\"" + String(bare).replacingEvery("\"", with: "\"\"") + "\""
             return prefix ? quoted + "*" : quoted
         }.filter { $0 != "\"\"" && $0 != "\"\"*" }.joined(separator: " ")
     }

@@ -139,7 +139,7 @@ extension Library {
     /// id starts with it, else those with that display name (any case; two
     /// readers may share a name). Never empty.
     static func readers(matching reference: String, in db: Database) throws -> [Reader] {
-        let key = reference.trimmingCharacters(in: .whitespaces)
+        let key = reference.trimmingWhitespace(newlines: false)
         guard !key.isEmpty else { throw MarginaliaError.invalidInput("an empty reader was given; `marginalia readers` lists them") }
         var matches = try Reader.filter(Column("reader_id") == key.lowercased()).fetchAll(db)
         if matches.isEmpty {

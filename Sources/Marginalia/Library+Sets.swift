@@ -114,7 +114,7 @@ extension Library {
             let set = try Self.annotationSet(reference, in: db)
             let ids = try annotations.map { raw -> String in
                 // A member may have been deleted since: match the set's own ids first.
-                let key = raw.trimmingCharacters(in: .whitespaces).lowercased()
+                let key = raw.trimmingWhitespace(newlines: false).lowercased()
                 let own = set.members.filter { $0.hasPrefix(key) }
                 if own.count == 1 { return own[0] }
                 if own.count > 1 { throw MarginaliaError.ambiguous(reference: raw, candidates: own) }

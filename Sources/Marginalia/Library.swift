@@ -69,7 +69,7 @@ public final class Library: Sendable {
         at path: String, readerName: String,
         wallClock: @escaping @Sendable () -> Int64 = HybridLogicalClock.systemTime
     ) throws -> Library {
-        let name = readerName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = readerName.trimmingWhitespace()
         guard !name.isEmpty, !name.contains(where: \.isNewline) else {
             throw MarginaliaError.invalidInput("the reader name must be one non-empty line")
         }
@@ -178,7 +178,7 @@ public final class Library: Sendable {
     /// a document's exact title, or an id prefix that only one entity of
     /// that kind has.
     static func resolve(_ reference: String, as kind: EntityKind, in db: Database) throws -> String {
-        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        let trimmed = reference.trimmingWhitespace(newlines: false)
         if kind == .document, try Row.fetchOne(db, sql: "SELECT 1 FROM entities WHERE id = ?", arguments: [trimmed.lowercased()]) == nil {
             let titled = try String.fetchAll(
                 db, sql: "SELECT id FROM documents WHERE title = ? COLLATE NOCASE AND NOT deleted LIMIT 6",
@@ -201,7 +201,7 @@ public final class Library: Sendable {
     /// The entities a reference names: its exact id alone, else every id it
     /// is a prefix of (ids and slugs are lowercase, so case does not matter).
     private static func matches(_ reference: String, in db: Database) throws -> [(id: String, kind: EntityKind)] {
-        let key = reference.trimmingCharacters(in: .whitespaces).lowercased()
+        let key = reference.trimmingWhitespace(newlines: false).lowercased()
         guard !key.isEmpty else { throw MarginaliaError.invalidInput("an empty id was given; `marginalia list` and `marginalia doc list` show the ids") }
         let viewer = try local(db).readerId
         func shown(_ row: Row) throws -> Bool {

@@ -123,7 +123,7 @@ public enum MarginaliaError: Error, Equatable, CustomStringConvertible {
 
     /// A quote cut down to fit on one line of an error message.
     static func clip(_ text: String, limit: Int = 60) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        let flat = text.replacingEvery("\n", with: " ")
         return flat.count <= limit ? flat : String(flat.prefix(limit - 1)) + "…"
     }
 }

@@ -172,6 +172,13 @@ struct ExportTests {
         #expect(readwise.contains("Dorothea,Middlemarch,George Eliot,,,202,page,"))
     }
 
+    @Test("a quote that carries a combining mark is still doubled in CSV")
+    func csvDoublesAQuoteBeforeACombiningMark() {
+        // "\u{301} is one Character; Foundation's replacingOccurrences left it single, which ended the field.
+        #expect(CSVExport.field("say \"\u{301}hi\"") == "\"say \"\"\u{301}hi\"\"\"")
+        #expect(Library.ftsQuery("\"\u{301}x") == "\"\"\"\u{301}x\"")
+    }
+
     @Test func htmlIsOneSelfContainedEscapedPage() throws {
         let (test, notes) = try sample()
         let html = try string(test.library, ExportRequest(format: .html))

@@ -6,41 +6,6 @@ import Testing
 /// The small readers imports use on every record, against what they stand for.
 @Suite("Import helpers")
 struct ImportHelperTests {
-    @Test("the white space trimmed is Foundation's, scalar for scalar")
-    func whitespaceSets() {
-        for value in UInt32(0)...0x10FFFF {
-            guard let scalar = Unicode.Scalar(value) else { continue }
-            if scalar.isFoundationWhitespace(newlines: true) != CharacterSet.whitespacesAndNewlines.contains(scalar) {
-                Issue.record("U+\(String(value, radix: 16)) differs from .whitespacesAndNewlines")
-            }
-            if scalar.isFoundationWhitespace(newlines: false) != CharacterSet.whitespaces.contains(scalar) {
-                Issue.record("U+\(String(value, radix: 16)) differs from .whitespaces")
-            }
-        }
-    }
-
-    static let untrimmed: [String] = {
-        let blanks = (UInt32(0)...0x3000).compactMap(Unicode.Scalar.init).filter {
-            CharacterSet.whitespacesAndNewlines.contains($0)
-        }
-        var strings = [
-            "", " ", "x", " x ", "  a b  ", "\t\n x \n\t", "\r\n", "x\r\n", "\r\nx", "\u{3000}x\u{200B}", "\u{85}x\u{2028}",
-            // A space before a combining mark goes, the mark stays.
-            " \u{301}x", "x \u{301}", " \u{301} ", "😀 ", " 👩‍👩‍👧 ", "\u{A0}é\u{A0}", "\u{FEFF}x\u{FEFF}", "\u{180E}x", "a\u{2029}",
-            "\u{1680}\u{2000}\u{200A}\u{202F}\u{205F}", "e\u{301} \u{301}",
-        ]
-        for blank in blanks { strings += ["\(blank)x\(blank)", "\(blank)", "\(blank)\u{301}x", "x\(blank)\(blank)"] }
-        return strings
-    }()
-
-    @Test("trimming gives what trimmingCharacters(in:) gives", arguments: untrimmed)
-    func trimming(text: String) {
-        #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(text.trimmingWhitespace(newlines: false) == text.trimmingCharacters(in: .whitespaces))
-        let trimmed = text.trimmingWhitespace()
-        #expect(Array(trimmed.unicodeScalars) == Array(text.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars))
-    }
-
     @Test(
         "the Marginalia id of an IRI",
         arguments: [

@@ -43,7 +43,7 @@ enum CSVExport {
             for (index, a) in annotations.enumerated() {
                 let note = a.body.flatMap { $0.isEmpty ? nil : $0 }
                 guard let highlight = a.quoteExact ?? note else { continue }
-                let tags = a.tags.sorted().map { "." + $0.replacingOccurrences(of: " ", with: "_") }.joined(separator: " ")
+                let tags = a.tags.sorted().map { "." + $0.replacingEvery(" ", with: "_") }.joined(separator: " ")
                 let noteColumn = [a.quoteExact == nil ? nil : note, tags.isEmpty ? nil : tags].compactMap { $0 }
                     .joined(separator: "\n")
                 let page = a.page.flatMap(PageLocator.init(parsing:))
@@ -71,6 +71,6 @@ enum CSVExport {
         guard value.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
             return value
         }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return "\"" + value.replacingEvery("\"", with: "\"\"") + "\""
     }
 }

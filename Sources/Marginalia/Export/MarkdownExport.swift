@@ -53,7 +53,7 @@ enum MarkdownExport {
             out += note.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).joined(separator: "  \n") + "\n\n"
         }
         if !annotation.tags.isEmpty {
-            facts.append(annotation.tags.sorted().map { "#" + $0.replacingOccurrences(of: " ", with: "-") }.joined(separator: " "))
+            facts.append(annotation.tags.sorted().map { "#" + $0.replacingEvery(" ", with: "-") }.joined(separator: " "))
         }
         out += "— " + facts.joined(separator: " · ") + "\n"
         return out
@@ -82,7 +82,7 @@ enum MarkdownExport {
     /// One line of text, with the characters that would start Markdown markup escaped.
     static func inline(_ text: String) -> String {
         var out = ""
-        for character in text.replacingOccurrences(of: "\n", with: " ") {
+        for character in text.replacingEvery("\n", with: " ") {
             if "\\`*_[]<>#|".contains(character) { out.append("\\") }
             out.append(character)
         }

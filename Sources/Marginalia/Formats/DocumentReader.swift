@@ -154,7 +154,7 @@ public enum DocumentReader {
         }
         let data = result.output
         let text = try decode(data, source: path)
-        return TextNormalizer.normalize(text.replacingOccurrences(of: "\u{C}", with: "\n\n"))
+        return TextNormalizer.normalize(text.replacingEvery("\u{C}", with: "\n\n"))
     }
 }
 
@@ -206,7 +206,7 @@ enum EPUB {
             let text = HTMLText.text(of: html)
             if !text.isEmpty { chapters.append(text) }
         }
-        let title = elements.first { $0.name == "title" }?.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = elements.first { $0.name == "title" }?.text.trimmingWhitespace()
         return (TextNormalizer.normalize(chapters.joined(separator: "\n\n")), title?.isEmpty == false ? title : nil)
     }
 

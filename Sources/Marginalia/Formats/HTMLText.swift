@@ -115,7 +115,7 @@ public enum HTMLText {
         }
 
         mutating func endParagraph() {
-            let text = String(current).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(current).trimmingWhitespace()
             if !text.isEmpty { paragraphs.append(text) }
             current = String.UnicodeScalarView()
             pendingSpace = false

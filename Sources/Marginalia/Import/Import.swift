@@ -230,38 +230,6 @@ extension Timestamps {
     }
 }
 
-extension String {
-    /// The string without white space at either end: what Foundation's
-    /// `trimmingCharacters(in: .whitespacesAndNewlines)` (or, without
-    /// `newlines`, `in: .whitespaces`) gives, without its trip through
-    /// NSString, which imports paid for on every record.
-    ///
-    /// Like Foundation, it trims Unicode scalars, not characters: a space
-    /// before a combining mark goes, the mark stays.
-    func trimmingWhitespace(newlines: Bool = true) -> String {
-        let scalars = unicodeScalars
-        let isTrimmed = { (scalar: Unicode.Scalar) in scalar.isFoundationWhitespace(newlines: newlines) }
-        guard let first = scalars.firstIndex(where: { !isTrimmed($0) }) else { return "" }
-        let end = scalars.index(after: scalars.lastIndex(where: { !isTrimmed($0) })!)
-        return first == scalars.startIndex && end == scalars.endIndex ? self : String(Substring(scalars[first..<end]))
-    }
-}
-
-extension Unicode.Scalar {
-    /// Whether Foundation's `CharacterSet.whitespacesAndNewlines` (or, without
-    /// `newlines`, `.whitespaces`) holds the scalar: the space separators
-    /// (general category Zs), tab and U+200B ZERO WIDTH SPACE; with newlines
-    /// also U+000A...U+000D, U+0085 NEXT LINE and the line and paragraph
-    /// separators U+2028 and U+2029.
-    func isFoundationWhitespace(newlines: Bool) -> Bool {
-        switch value {
-        case 0x20, 0x09, 0xA0, 0x1680, 0x2000...0x200B, 0x202F, 0x205F, 0x3000: true
-        case 0x0A...0x0D, 0x85, 0x2028, 0x2029: newlines
-        default: false
-        }
-    }
-}
-
 /// Reading the JSON formats: the library's strict reader, with Foundation's
 /// for what it refuses but other tools write (numbers with fractions).
 enum ImportJSON {

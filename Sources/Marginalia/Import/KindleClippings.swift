@@ -122,7 +122,7 @@ public enum KindleClippings {
             number += 1
             var line = rawLine
             while line.first == "\u{FEFF}" { line = line.dropFirst() }
-            if line.trimmingCharacters(in: .whitespaces) == "==========" {
+            if line.trimmingWhitespace(newlines: false) == "==========" {
                 if current.lines.contains(where: { !$0.allSatisfy(\.isWhitespace) }) { records.append(current) }
                 current = Record(line: number + 1, lines: [])
             } else {
@@ -146,14 +146,14 @@ public enum KindleClippings {
         guard record.lines.count >= 2 else {
             throw fail("a clipping needs a title line and a line like '- Your Highlight on page 12 | Added on ...'")
         }
-        let header = record.lines[0].trimmingCharacters(in: .whitespaces)
-        let meta = record.lines[1].trimmingCharacters(in: .whitespaces)
+        let header = String(record.lines[0].trimmingWhitespace(newlines: false))
+        let meta = String(record.lines[1].trimmingWhitespace(newlines: false))
         guard !header.isEmpty else { throw fail("the title line is empty") }
         guard meta.hasPrefix("- ") else {
             throw fail("expected a line like '- Your Highlight on page 12 | Added on ...' after the title, found '\(MarginaliaError.clip(meta))'")
         }
-        let content = record.lines.dropFirst(2).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        let parts = meta.dropFirst(2).components(separatedBy: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        let content = record.lines.dropFirst(2).joined(separator: "\n").trimmingWhitespace()
+        let parts = meta.dropFirst(2).components(separatedBy: "|").map { $0.trimmingWhitespace(newlines: false) }
         let what = parts[0].lowercased()
         let kind: Kind
         if what.contains("bookmark") {
@@ -199,9 +199,9 @@ public enum KindleClippings {
         guard header.hasSuffix(")"), let open = header.lastIndex(of: "("), open > header.startIndex else {
             return ImportedDocument(source: nil, title: header)
         }
-        let title = header[..<open].trimmingCharacters(in: .whitespaces)
+        let title = String(header[..<open].trimmingWhitespace(newlines: false))
         let authors = header[header.index(after: open)..<header.index(before: header.endIndex)]
-            .split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .split(separator: ";").map { String($0.trimmingWhitespace(newlines: false)) }.filter { !$0.isEmpty }
         return title.isEmpty ? ImportedDocument(source: nil, title: header) : ImportedDocument(source: nil, title: title, authors: authors)
     }
 
@@ -221,7 +221,7 @@ public enum KindleClippings {
         }
 
         func date(_ text: String) -> Date? {
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let trimmed = text.trimmingWhitespace(newlines: false)
             for format in Self.formats {
                 formatter.dateFormat = format
                 if let date = formatter.date(from: trimmed) { return date }

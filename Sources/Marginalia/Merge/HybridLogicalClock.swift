@@ -145,7 +145,7 @@ public enum Timestamps {
     /// Parses a user's `--since` value: `2026-11-29`, `2026-11-29T10:00`,
     /// or a full ISO 8601 timestamp (UTC unless it says otherwise).
     public static func parseUserDate(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace(newlines: false)
         let full = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!)
         if let date = try? full.parse(trimmed) { return date }
         let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)

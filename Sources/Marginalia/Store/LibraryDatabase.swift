@@ -21,7 +21,7 @@ enum LibraryDatabase {
         var applied: Set<String> = []
         let database: DatabaseQueue
         if exists {
-            let folder = (path as NSString).deletingLastPathComponent
+            let folder = Self.folder(of: path)
             // Where nothing can be written (a read-only file, folder or disk,
             // or a full disk), reading must still work.
             if access(path, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 || isFull(path) {
@@ -41,7 +41,7 @@ enum LibraryDatabase {
             }
         } else {
             guard createIfMissing else { throw MarginaliaError.libraryMissing(path: path) }
-            let folder = (path as NSString).deletingLastPathComponent
+            let folder = Self.folder(of: path)
             do {
                 if !folder.isEmpty { try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
                 database = try DatabaseQueue(path: path, configuration: configuration())
@@ -66,7 +66,7 @@ enum LibraryDatabase {
     /// Opens a library that cannot be written (a read-only file, folder or
     /// disk, or a full disk) for reading: every write then fails with SQLITE_READONLY.
     private static func openReadOnly(path: String, known: Set<String>) throws -> DatabaseQueue {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = Self.folder(of: path)
         let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
         // SQLite reads a WAL library only beside a -shm file it can create,
         // except when told the file is immutable: true in a read-only folder
@@ -164,9 +164,21 @@ enum LibraryDatabase {
         }
     }
 
+    /// The folder a path names its file in, as NSString's
+    /// `deletingLastPathComponent` gives it ("" for a bare file name), without
+    /// the trip through NSString that every command would pay for on opening.
+    static func folder(of path: String) -> String {
+        var path = Substring(path)
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        var folder = path[..<slash]
+        while folder.hasSuffix("/") { folder.removeLast() }
+        return folder.isEmpty ? "/" : String(folder)
+    }
+
     /// Whether the disk holding `path` has no room left for SQLite's files.
     static func isFull(_ path: String) -> Bool {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = Self.folder(of: path)
         var stats = statvfs()
         guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return false }
         return UInt64(stats.f_bavail) * UInt64(stats.f_frsize) < 64 * 1024
@@ -236,13 +248,13 @@ enum LibraryDatabase {
 
     /// Why a library cannot be created at `path`, when a parent is a file.
     static func blockingFile(above path: String) -> String? {
-        var folder = (path as NSString).deletingLastPathComponent
+        var folder = Self.folder(of: path)
         while !folder.isEmpty && folder != "/" {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
                 return isDirectory.boolValue ? nil : "\(folder) is a file, not a folder"
             }
-            folder = (folder as NSString).deletingLastPathComponent
+            folder = Self.folder(of: folder)
         }
         return nil
     }

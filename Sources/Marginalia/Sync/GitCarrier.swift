@@ -56,7 +56,7 @@ public struct GitCarrier: Sendable {
         let status = try run(["status", "--porcelain"], in: path)
         if !status.isEmpty { try run(["commit", "--quiet", "-m", message], in: path) }
         let ahead = try remoteHasBranch(in: path)
-            ? try run(["rev-list", "--count", "origin/\(Self.branch)..HEAD"], in: path).trimmingCharacters(in: .whitespacesAndNewlines) != "0"
+            ? try run(["rev-list", "--count", "origin/\(Self.branch)..HEAD"], in: path).trimmingWhitespace() != "0"
             : try !run(["rev-parse", "--verify", "--quiet", "HEAD"], in: path, allowFailure: true).isEmpty
         guard ahead else { return false }
         var pulled = false
