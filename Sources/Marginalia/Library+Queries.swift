@@ -275,20 +275,17 @@ extension Library {
                        snippet(search_index, 2, ?, ?, '…', 12) AS body,
                        snippet(search_index, 3, ?, ?, '…', 12) AS tags
                 FROM search_index JOIN entities ON entities.rowid = search_index.rowid
-                LEFT JOIN annotations ON annotations.id = entities.id
-                LEFT JOIN notes ON notes.id = entities.id
-                LEFT JOIN documents ON documents.id = entities.id
-                WHERE search_index MATCH ?
-                  AND (coalesce(annotations.visibility, notes.visibility, documents.visibility) = 'shared'
-                       OR coalesce(annotations.created_by, notes.created_by, documents.created_by) = ?)
+                WHERE search_index MATCH ? AND entities.shown
                 ORDER BY rank LIMIT ?
                 """
+            // The index holds live items only; `shown` says which of them this
+            // library's reader may see (shared, or their own), so no match is
+            // looked up in its kind's table.
             let (open, close) = highlight
-            let viewer = try Self.local(db).readerId
             let rows: [Row]
             do {
                 rows = try Row.fetchAll(
-                    db, sql: sql, arguments: [open, close, open, close, open, close, open, close, match, viewer, limit])
+                    db, sql: sql, arguments: [open, close, open, close, open, close, open, close, match, limit])
             } catch let error as DatabaseError {
                 throw MarginaliaError.invalidInput(
                     "the search query cannot be read (\(error.message ?? "syntax error")); drop --raw or fix its FTS5 syntax")
