@@ -131,28 +131,34 @@ struct ViewTotalsReviewTests {
         try expectTotalsMatchTheView(test.library, "after the refusal")
     }
 
-    @Test("random work, refusals and syncs in any order keep every library's totals equal to its view (10 scenarios)")
+    @Test("random work, refusals and syncs in any order keep every library's totals equal to its view (5 scenarios)")
     func randomScenarios() throws {
-        for seed in UInt64(1)...10 { try Self.playScenario(seed: seed, test: self) }
+        for seed in UInt64(1)...5 { try Self.playScenario(seed: seed, test: self) }
     }
 
     static func playScenario(seed: UInt64, test: ViewTotalsReviewTests) throws {
         var random = SeededGenerator(seed: seed)
+        let editions = [sampleText, sampleText.replacingOccurrences(of: "Tom", with: "Tom Tulliver"), sampleText + " The end."]
         func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &random) < p }
         let members = try (0..<3).map { try TestLibrary(name: "Reader \($0)") }
         let readers = try members.enumerated().map { try test.reader(of: $1, name: "Reader \($0)") }
         var documents: [String] = []
         for member in members {
-            documents.append(try member.library.addDocument(withoutText: DocumentDraft(title: "Paper", visibility: chance(0.5) ? .shared : .private)).id)
+            let draft = DocumentDraft(title: "Paper", visibility: chance(0.5) ? .shared : .private)
+            documents.append(try member.library.addDocument(withoutText: draft).id)
+            // Every library holds every text an edition may bring, as `integrate` carries no texts.
+            for text in editions { documents.append(try member.library.addDocument(text: text, draft).id) }
         }
         var items: [String] = []
         let clippings = Data(kindleClippings.utf8)
-        for step in 0..<30 {
+        for step in 0..<50 {
             let m = Int.random(in: 0..<members.count, using: &random)
             let library = members[m].library
             let visibility: Visibility = chance(0.5) ? .shared : .private
-            let target = items.randomElement(using: &random)
-            let action = Int.random(in: 0..<12, using: &random)
+            // Mostly an item this library shows, so that edits cross and conflict.
+            let shown = try library.items().map(\.id)
+            let target = chance(0.8) && !shown.isEmpty ? shown.randomElement(using: &random) : items.randomElement(using: &random)
+            let action = Int.random(in: 0..<24, using: &random)
             switch action {
             case 0: items.append(try library.addNote(NoteDraft(body: "note \(step)", visibility: visibility)).id)
             case 1:
@@ -170,13 +176,36 @@ struct ViewTotalsReviewTests {
             case 7:
                 let other = readers[(m + Int.random(in: 1..<members.count, using: &random)) % members.count].readerId
                 if (try? library.block(other)) == nil { _ = try? library.unblock(other) }
+            case 9:
+                let word = ["Tom", "mill", "window", "river", "Maggie"].randomElement(using: &random)!
+                let document = documents.randomElement(using: &random)!
+                if let added = try? library.annotate(AnnotationDraft(document: document, anchor: .quote(exact: word), visibility: visibility)) {
+                    items.append(added.id)
+                }
+            case 10, 20, 21: if let target { _ = try? library.edit(target, note: "edited at \(step) by \(m)") }
+            case 11:
+                if let conflict = try library.conflicts().first {
+                    try? library.resolve(conflict.id, chance(0.5) ? .keep("1") : (conflict.heads.isEmpty ? .restore : .note("settled")))
+                }
+            case 12:
+                let document = documents.randomElement(using: &random)!
+                _ = try? library.updateDocument(document, text: editions.randomElement(using: &random)!)
+            case 13:
+                let annotations = items.filter { _ in chance(0.3) }
+                if (try? library.createSet("set \(step % 3)", members: annotations, visibility: visibility)) == nil {
+                    _ = try? library.addToSet("set \(step % 3)", annotations: annotations)
+                }
+            case 14: if let target { _ = try? library.removeFromSet("set \(step % 3)", annotations: [target]) }
+            case 15: if chance(0.3) { _ = try library.resetReplica() }
+            case 16: _ = try? library.delete(documents.randomElement(using: &random)!)
             case 8:
                 let source = members[(m + Int.random(in: 1..<members.count, using: &random)) % members.count].library
                 _ = try library.importBundle(try source.exportBundle().data)
             default:
                 // Part of another library's log, shuffled, with duplicates, in chunks.
                 let s = (m + Int.random(in: 1..<members.count, using: &random)) % members.count
-                var operations = try members[s].library.operations().filter { _ in chance(0.6) }
+                let share = chance(0.5) ? 1 : 0.5
+                var operations = try members[s].library.operations().filter { _ in chance(share) }
                 for _ in 0..<Int.random(in: 0...3, using: &random) where !operations.isEmpty {
                     operations.append(operations.randomElement(using: &random)!)
                 }
