@@ -323,6 +323,55 @@ struct LibraryTests {
         #expect(try a.library.check().ok && b.library.check().ok)
     }
 
+    /// A hostile or broken peer names an existing id as another kind. The id
+    /// keeps the kind of its first operation, on every replica and in any
+    /// order of arrival; the view, its totals and a rebuild agree; blocking
+    /// the peer gives the id back.
+    @Test(arguments: [false, true])
+    func anIdNamedAsAnotherKindKeepsTheKindOfItsFirstOperation(forgeryComesFirst: Bool) throws {
+        let (ada, bo) = (try TestLibrary(name: "Ada"), try TestLibrary(name: "Bo"))
+        let book = try bo.library.addDocument(withoutText: DocumentDraft(title: "A paper book", visibility: .shared))
+        var planted: Annotation?
+        if forgeryComesFirst {
+            planted = try bo.library.annotate(AnnotationDraft(document: book.id, page: "12", note: "planted"))
+        }
+        let note = try ada.library.addNote(NoteDraft(body: "Ada's own", visibility: .shared))
+        if planted == nil { planted = try bo.library.annotate(AnnotationDraft(document: book.id, page: "12", note: "planted")) }
+        let forged = try bo.library.operations().filter { $0.entityID == planted!.id }.map { operation in
+            var forged = operation
+            forged.entityID = note.id
+            forged.id.seq += 100
+            return forged
+        }
+        let honest = try ada.library.operations()
+        let bookOperations = try bo.library.operations().filter { $0.entityID == book.id }
+        let readers = try ada.library.readers() + bo.library.readers()
+
+        let (cy, dee) = (try TestLibrary(name: "Cy"), try TestLibrary(name: "Dee"))
+        try cy.library.integrate(honest + bookOperations, readers: readers)
+        try cy.library.integrate(forged, readers: readers)
+        try dee.library.integrate(forged + bookOperations, readers: readers)
+        try dee.library.integrate(honest, readers: readers)
+        try ada.library.integrate(forged + bookOperations, readers: readers)
+        for library in [ada, cy, dee] {
+            #expect(try library.stateHash() == cy.stateHash())
+            #expect(try library.library.check().problems == [])
+            #expect(try library.library.check(rebuild: true).problems == [])
+            switch try library.library.item(note.id) {
+            case .note(let kept): #expect(!forgeryComesFirst && kept.body == "Ada's own")
+            case .annotation(let taken): #expect(forgeryComesFirst && taken.body == "planted")
+            default: Issue.record("the id holds neither the note nor the annotation")
+            }
+        }
+        try dee.library.block(String(try bo.readerID.prefix(8)))
+        guard case .note(let given) = try dee.library.item(note.id) else {
+            Issue.record("blocking the peer did not give the id back")
+            return
+        }
+        #expect(given.body == "Ada's own")
+        #expect(try dee.library.check().problems == [])
+    }
+
     /// A create that arrives after changes of its entity (another bundle
     /// came first) joins them: the view folds every operation of the log.
     @Test func aCreateArrivingAfterItsChangesJoinsThem() throws {

@@ -1,27 +1,47 @@
 import Foundation
 import GRDB
 
-/// Keeps the queried tables equal to a fold of the operation log.
-///
-/// After operations of an entity are added to the log, ``refresh(kind:id:in:)``
-/// re-folds that entity's operations and rewrites its rows, tags, search entry
-/// and digest. The cost depends on the entity's own history, not on the size
-/// of the library.
 /// Reports how far a long piece of work has come: (done, total).
 public typealias Progress = (_ done: Int, _ total: Int) -> Void
 
+/// Keeps the queried tables equal to a fold of the operation log.
+///
+/// After operations of an entity are added to the log, ``refresh(kind:id:reader:in:added:unseen:totals:)``
+/// re-folds that entity's operations and rewrites its rows, tags, search entry
+/// and digest. The cost depends on the entity's own history, not on the size
+/// of the library.
+///
+/// An id belongs to the kind its first operation names (in log order,
+/// blocked readers' left out). Operations that name it as another kind,
+/// which only a broken or hostile peer writes, stay in the log without
+/// effect: every replica settles on the same kind whatever order the
+/// operations arrive in, and blocking the peer gives the id back.
 enum Materializer {
     /// Leaves out the operations of readers this library blocks: they stay
     /// in the log, and unblocking folds them in again.
     static let notBlocked = "reader_id NOT IN (SELECT reader_id FROM blocked_readers)"
 
-    /// All operations of one entity that the view folds (blocked readers' left out), decoded.
-    static func operations(of id: String, kind: EntityKind, in db: Database) throws -> [LogOperation] {
-        let statement = try db.cachedStatement(
-            sql: "SELECT * FROM operations WHERE entity_id = ? AND entity_kind = ? AND \(notBlocked)")
-        return try OperationRecord.fetchAll(statement, arguments: [id, kind]).map { try $0.operation() }
+    /// The kind that owns an entity and its operations of that kind, from
+    /// all the operations that name its id; nil when there are none.
+    static func owned(_ operations: [LogOperation]) -> (kind: EntityKind, operations: [LogOperation])? {
+        guard let first = operations.min(by: LogOperation.precedes) else { return nil }
+        let kind = first.entityKind
+        return (kind, operations.allSatisfy { $0.entityKind == kind } ? operations : operations.filter { $0.entityKind == kind })
     }
 
+    /// The kind of entity `id` and the operations the view folds for it
+    /// (blocked readers' left out), decoded; nil when there are none.
+    static func operations(of id: String, in db: Database) throws -> (kind: EntityKind, operations: [LogOperation])? {
+        let statement = try db.cachedStatement(sql: "SELECT * FROM operations WHERE entity_id = ? AND \(notBlocked)")
+        return owned(try OperationRecord.fetchAll(statement, arguments: [id]).map { try $0.operation() })
+    }
+
+    /// The operations of entity `id` that the view folds, when it is of
+    /// `kind`; none when the id belongs to another kind.
+    static func operations(of id: String, kind: EntityKind, in db: Database) throws -> [LogOperation] {
+        guard let owned = try operations(of: id, in: db), owned.kind == kind else { return [] }
+        return owned.operations
+    }
 
     /// The merged state of one entity, straight from the log.
     static func state(of id: String, kind: EntityKind, in db: Database) throws -> EntityState {
@@ -42,34 +62,37 @@ enum Materializer {
         kind: EntityKind, id: String, reader: String, in db: Database, added: [LogOperation] = [],
         unseen: Bool = false, totals: inout ViewTotals
     ) throws {
-        let state: EntityState
-        let added = added.filter { $0.entityKind == kind }
+        var kind = kind
+        let operations: [LogOperation]
         let unseen = unseen && !added.isEmpty
-        if unseen {
-            state = EntityState.fold(kind: kind, id: id, operations: added)
-        } else if !added.isEmpty,
-            try Int.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT count(*) FROM operations WHERE entity_id = ? AND entity_kind = ? AND \(notBlocked)"),
-                arguments: [id, kind]) == added.count
+        if !added.isEmpty,
+            try unseen
+                || Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT count(*) FROM operations WHERE entity_id = ? AND \(notBlocked)"),
+                    arguments: [id]) == added.count
         {
-            state = EntityState.fold(kind: kind, id: id, operations: added)
+            (kind, operations) = owned(added)!
         } else {
-            state = try self.state(of: id, kind: kind, in: db)
+            (kind, operations) = try self.operations(of: id, in: db) ?? (kind, [])
         }
-        let stored =
+        let state = EntityState.fold(kind: kind, id: id, operations: operations)
+        var stored =
             unseen
             ? nil
             : try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT rowid, digest, shared, shown FROM entities WHERE id = ?"), arguments: [id])
-        let old = stored.map { ViewTotals.Entry(digest: $0["digest"], shared: $0["shared"], shown: $0["shown"]) }
-        guard state.exists else {
-            // Operations whose create has not arrived yet stay in the log only.
-            guard let stored, let old else { return }
-            try remove(id: id, kind: kind, rowid: stored["rowid"], in: db)
-            totals.replace(old, with: nil, kind: kind)
-            return
+                db.cachedStatement(sql: "SELECT rowid, kind, digest, shared, shown FROM entities WHERE id = ?"),
+                arguments: [id])
+        var old = stored.map { ViewTotals.Entry(digest: $0["digest"], shared: $0["shared"], shown: $0["shown"]) }
+        if let row = stored, let entry = old, !state.exists || row["kind"] != kind {
+            // Gone (its create has not arrived yet, or its reader is now
+            // blocked), or held as another kind until an earlier operation came.
+            let storedKind: EntityKind = row["kind"]
+            try remove(id: id, kind: storedKind, rowid: row["rowid"], in: db)
+            totals.replace(entry, with: nil, kind: storedKind)
+            (stored, old) = (nil, nil)
         }
+        // Operations whose create has not arrived yet stay in the log only.
+        guard state.exists else { return }
 
         // Rows are rewritten even when the digest stays: an operation that
         // changes nothing shown still moves the item's `updated` time.
@@ -141,8 +164,9 @@ enum Materializer {
             try db.execute(sql: "DELETE FROM \(table)")
         }
         let reader = try Library.local(db).readerId
+        // One refresh an id: it finds the kind the id belongs to.
         let cursor = try Row.fetchCursor(
-            db, sql: "SELECT DISTINCT entity_kind, entity_id FROM operations ORDER BY entity_id")
+            db, sql: "SELECT min(entity_kind), entity_id FROM operations GROUP BY entity_id ORDER BY entity_id")
         var entities: [(EntityKind, String)] = []
         while let row = try cursor.next() { entities.append((row[0], row[1])) }
         var totals = ViewTotals()
