@@ -74,6 +74,22 @@ struct MigrationTests {
         #expect(mode == 0o600, "the library holds the secret key")
     }
 
+    @Test("every connection is WAL, synchronous NORMAL, a 64 MiB cache, and the schema has no foreign keys to enforce")
+    func connectionSettings() throws {
+        let test = try TestLibrary()
+        let settings = try test.library.read { db in
+            try ["journal_mode", "synchronous", "cache_size", "foreign_keys"].map {
+                try String.fetchOne(db, sql: "PRAGMA \($0)") ?? ""
+            }
+        }
+        #expect(settings == ["wal", "1", "-65536", "0"])
+        let declared = try test.library.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM sqlite_master, pragma_foreign_key_list(sqlite_master.name) WHERE type = 'table'")
+        }
+        #expect(declared == 0, "a foreign key needs config.foreignKeysEnabled back on")
+    }
+
     @Test func readerIDIsTheKeyFingerprint() throws {
         let test = try TestLibrary()
         let reader = try test.library.localReader()
