@@ -47,6 +47,30 @@ struct CodePointTextTests {
         }
     }
 
+    @Test("decoding gives the scalars of every UTF-8 length and boundary")
+    func decodingEveryLength() {
+        let edges: [UInt32] = [
+            0, 0x41, 0x7F, 0x80, 0xE9, 0x7FF, 0x800, 0x30A2, 0xD7FF, 0xE000, 0xFFFD, 0xFFFF, 0x10000, 0x1F44D, 0x10FFFF,
+        ]
+        var every = String.UnicodeScalarView()
+        for value in edges { every.append(Unicode.Scalar(value)!) }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let value = [UInt32.random(in: 0..<0x80, using: &random), .random(in: 0x80..<0x800, using: &random),
+                         .random(in: 0x800..<0xD800, using: &random), .random(in: 0x10000...0x10FFFF, using: &random)]
+                .randomElement(using: &random)!
+            every.append(Unicode.Scalar(value)!)
+        }
+        let text = String(every)
+        #expect(CodePointText(text).scalars == text.unicodeScalars.map(\.value))
+        for cut in [1, 2, 3, 5, 8, 13] {
+            let piece = String(text.unicodeScalars.prefix(cut))
+            #expect(CodePointText(piece).scalars == piece.unicodeScalars.map(\.value))
+            let slice = String(text.dropFirst(cut))
+            #expect(CodePointText(slice).scalars == slice.unicodeScalars.map(\.value))
+        }
+    }
+
     @Test("equal texts are equal values")
     func equality() {
         #expect(CodePointText("abc") == CodePointText("abc"))
