@@ -231,39 +231,56 @@ struct Render {
         var paragraph = ""
         var notes: [Int] = []
         var depth = 0
-        let scalars = Array(text.unicodeScalars)
         func mark(_ s: String) -> String { Terminal.colors ? "" : s }
         func endParagraph() {
-            lines += paragraph.components(separatedBy: "\n")
+            lines += paragraph.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
             for number in notes { lines.append("    " + noteLine(number, anchored[number - 1])) }
             paragraph = ""
             notes = []
         }
-        for offset in 0...scalars.count {
-            if let ending = closes[offset] {
-                for number in ending {
-                    depth -= 1
-                    paragraph += mark("]") + Terminal.style(superscript(number), .accent)
-                    notes.append(number)
+        // The text goes into the paragraph a run at a time, between the places
+        // where a mark opens or closes and the blank lines that end a paragraph:
+        // a book of megabytes has only as many of those as it has annotations.
+        let scalars = text.unicodeScalars
+        let events = Set(opens.keys).union(closes.keys).sorted()
+        var nextEvent = 0
+        var index = scalars.startIndex
+        var runStart = index
+        var offset = 0
+        while true {
+            if nextEvent < events.count, events[nextEvent] == offset {
+                nextEvent += 1
+                paragraph.unicodeScalars.append(contentsOf: scalars[runStart..<index])
+                runStart = index
+                if let ending = closes[offset] {
+                    for number in ending {
+                        depth -= 1
+                        paragraph += mark("]") + Terminal.style(superscript(number), .accent)
+                        notes.append(number)
+                    }
+                    if Terminal.colors && depth == 0 { paragraph += "\u{1B}[0m" }
                 }
-                if Terminal.colors && depth == 0 { paragraph += "\u{1B}[0m" }
-            }
-            if let starting = opens[offset] {
-                for _ in starting {
-                    depth += 1
-                    paragraph += mark("[")
+                if let starting = opens[offset] {
+                    for _ in starting {
+                        depth += 1
+                        paragraph += mark("[")
+                    }
+                    if Terminal.colors { paragraph += "\u{1B}[\(Terminal.Style.highlight.rawValue)m" }
                 }
-                if Terminal.colors { paragraph += "\u{1B}[\(Terminal.Style.highlight.rawValue)m" }
             }
-            guard offset < scalars.count else { break }
+            guard index < scalars.endIndex else { break }
+            let next = scalars.index(after: index)
             // A blank line ends a paragraph (unless a highlight runs across it).
-            if scalars[offset] == "\n", offset + 1 < scalars.count, scalars[offset + 1] == "\n", depth == 0, !notes.isEmpty {
+            if scalars[index] == "\n", depth == 0, !notes.isEmpty, next < scalars.endIndex, scalars[next] == "\n" {
                 // The notes take the place of this line end; the next one leaves a blank line.
+                paragraph.unicodeScalars.append(contentsOf: scalars[runStart..<index])
                 endParagraph()
-                continue
+                runStart = next
             }
-            paragraph.unicodeScalars.append(scalars[offset])
+            index = next
+            offset += 1
         }
+        paragraph.unicodeScalars.append(contentsOf: scalars[runStart..<index])
         endParagraph()
         let orphans = live.filter { $0.anchor?.status == .orphan }
         if !orphans.isEmpty {

@@ -139,6 +139,25 @@ struct DocumentCommandTests {
         #expect(shown.stdout.contains("a vow"), "\(shown)")
     }
 
+    @Test("doc show ends a paragraph with the notes of the passages that close in it, and cuts by scalars")
+    func docShowPlacesNotesAfterParagraphs() throws {
+        let cli = try CLI()
+        try cli.initLibrary()
+        // "x\u{301}" is one character of two scalars (NFC has no precomposed x
+        // with acute); a passage starts at the accent.
+        let file = try cli.write("p.txt", "One x\u{301}y & two.\n\nThree four.\n\n\nFive.")
+        let doc = try cli.create(["doc", "add", file])
+        let accent = try cli.create(["annotate", doc, "--at", "5:7", "--note", "accent"])
+        let across = try cli.create(["annotate", doc, "--at", "10:26", "--note", "across a blank line"])
+        let last = try cli.create(["annotate", doc, "--at", "30:34", "--note", "last"])
+        let lines = try cli.ok(["doc", "show", doc]).stdoutLines
+        // The blank line after "four" ends the paragraph: its notes take that line end's place.
+        #expect(Array(lines.drop { !$0.hasPrefix("One") }) == [
+            "One x[\u{301}y]¹ & [two.", "", "Three four]².", "    ¹ \(accent.prefix(8))  accent",
+            "    ² \(across.prefix(8))  across a blank line", "", "", "[Five]³.", "    ³ \(last.prefix(8))  last",
+        ])
+    }
+
     @Test("adding the same text again is refused and changes nothing")
     func duplicateText() throws {
         let cli = try CLI()

@@ -85,18 +85,26 @@ enum HTMLExport {
     static func body(_ text: String, _ annotations: [Annotation], classOf: [String: String], contents: ExportContents)
         -> String
     {
-        let scalars = Array(text.unicodeScalars)
+        // The text is walked by index, a line at a time, and cut by its
+        // scalars (not characters: a highlight may start at a combining mark).
+        let scalars = text.unicodeScalars
+        let count = scalars.count
         // Sorted by start, so one sweep over the lines finds each line's passages.
-        let spans = annotations.compactMap { a in a.anchor?.position.map { (a, min($0.start, scalars.count), min($0.end, scalars.count)) } }
+        let spans = annotations.compactMap { a in a.anchor?.position.map { (a, min($0.start, count), min($0.end, count)) } }
             .enumerated().sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }.map(\.element)
         var out = "<div class=\"text\">\n"
         var lineStart = 0
+        var lineStartIndex = scalars.startIndex
         var nextSpan = 0
         var nextStarting = 0
         var active: [(Annotation, Int, Int)] = []
-        while lineStart <= scalars.count {
+        while lineStart <= count {
             var lineEnd = lineStart
-            while lineEnd < scalars.count && scalars[lineEnd] != "\n" { lineEnd += 1 }
+            var lineEndIndex = lineStartIndex
+            while lineEndIndex < scalars.endIndex && scalars[lineEndIndex] != "\n" {
+                scalars.formIndex(after: &lineEndIndex)
+                lineEnd += 1
+            }
             // A passage belongs to the line holding its first code point (a line's "\n" included).
             var starting: [(Annotation, Int, Int)] = []
             while nextStarting < spans.count && (spans[nextStarting].1 <= lineEnd) {
@@ -117,8 +125,18 @@ enum HTMLExport {
                     cuts.insert(min(span.2, lineEnd))
                 }
                 let sorted = cuts.sorted()
-                for (a, b) in zip(sorted, sorted.dropFirst()) where b > a {
-                    let piece = escape(String(String.UnicodeScalarView(scalars[a..<b])))
+                var places: [String.UnicodeScalarView.Index] = []
+                var place = lineStartIndex
+                var offset = lineStart
+                for cut in sorted {
+                    while offset < cut {
+                        scalars.formIndex(after: &place)
+                        offset += 1
+                    }
+                    places.append(place)
+                }
+                for (k, (a, b)) in zip(sorted, sorted.dropFirst()).enumerated() where b > a {
+                    let piece = escape(Substring(scalars[places[k]..<places[k + 1]]))
                     let covering = overlapping.filter { $0.1 < b && $0.2 > a }
                     if covering.isEmpty {
                         out += piece
@@ -134,6 +152,7 @@ enum HTMLExport {
                 out += "</aside></div>\n"
             }
             lineStart = lineEnd + 1
+            lineStartIndex = lineEndIndex < scalars.endIndex ? scalars.index(after: lineEndIndex) : lineEndIndex
         }
         return out + "</div>\n"
     }
@@ -156,19 +175,32 @@ enum HTMLExport {
     }
 
     /// Escapes text for HTML content and attribute values alike.
-    static func escape(_ text: String) -> String {
+    static func escape(_ text: some StringProtocol) -> String {
+        // The five are ASCII, so no byte of theirs is inside another scalar's
+        // UTF-8: the text between them is copied a run at a time.
+        let utf8 = text.utf8
         var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
+        out.reserveCapacity(utf8.count)
+        var runStart = utf8.startIndex
+        var index = runStart
+        while index < utf8.endIndex {
+            let entity: String
+            switch utf8[index] {
+            case UInt8(ascii: "&"): entity = "&amp;"
+            case UInt8(ascii: "<"): entity = "&lt;"
+            case UInt8(ascii: ">"): entity = "&gt;"
+            case UInt8(ascii: "\""): entity = "&quot;"
+            case UInt8(ascii: "'"): entity = "&#39;"
+            default:
+                index = utf8.index(after: index)
+                continue
             }
+            out += String(decoding: utf8[runStart..<index], as: UTF8.self)
+            out += entity
+            index = utf8.index(after: index)
+            runStart = index
         }
+        out += String(decoding: utf8[runStart..<index], as: UTF8.self)
         return out
     }
 
