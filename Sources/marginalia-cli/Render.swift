@@ -233,7 +233,7 @@ struct Render {
         var depth = 0
         func mark(_ s: String) -> String { Terminal.colors ? "" : s }
         func endParagraph() {
-            lines += paragraph.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
+            lines += paragraph.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(Substring($0)) }
             for number in notes { lines.append("    " + noteLine(number, anchored[number - 1])) }
             paragraph = ""
             notes = []
@@ -250,7 +250,7 @@ struct Render {
         while true {
             if nextEvent < events.count, events[nextEvent] == offset {
                 nextEvent += 1
-                paragraph.unicodeScalars.append(contentsOf: scalars[runStart..<index])
+                paragraph += Substring(scalars[runStart..<index])
                 runStart = index
                 if let ending = closes[offset] {
                     for number in ending {
@@ -273,14 +273,14 @@ struct Render {
             // A blank line ends a paragraph (unless a highlight runs across it).
             if scalars[index] == "\n", depth == 0, !notes.isEmpty, next < scalars.endIndex, scalars[next] == "\n" {
                 // The notes take the place of this line end; the next one leaves a blank line.
-                paragraph.unicodeScalars.append(contentsOf: scalars[runStart..<index])
+                paragraph += Substring(scalars[runStart..<index])
                 endParagraph()
                 runStart = next
             }
             index = next
             offset += 1
         }
-        paragraph.unicodeScalars.append(contentsOf: scalars[runStart..<index])
+        paragraph += Substring(scalars[runStart..<index])
         endParagraph()
         let orphans = live.filter { $0.anchor?.status == .orphan }
         if !orphans.isEmpty {
