@@ -164,7 +164,7 @@ extension Library {
         let body = TextNormalizer.normalize(draft.body)
         guard !body.allSatisfy(\.isWhitespace) else { throw MarginaliaError.invalidInput("the note is empty; give its text (or - to read it from standard input)") }
         let tags = try Self.validTags(draft.tags)
-        let title = draft.title?.trimmed
+        let title = draft.title?.trimmingWhitespace()
         return try write { transaction in
             let db = transaction.db
             let documentID = try draft.document.map { try Self.resolve($0, as: .document, in: db) }
@@ -250,7 +250,7 @@ extension Library {
                     changed = true
                 }
             }
-            if let title = title?.trimmed {
+            if let title = title?.trimmingWhitespace() {
                 guard kind == .note else { throw MarginaliaError.invalidInput("only notes have titles; drop --title to edit an annotation") }
                 if state.string(Field.title) ?? "" != title {
                     try transaction.record(kind, id, .set(field: Field.title, value: title.isEmpty ? .null : .string(title)))
@@ -405,7 +405,7 @@ extension Library {
     static func validTags(_ tags: [String]) throws -> [String] {
         var seen = Set<String>()
         return try tags.compactMap { raw in
-            let tag = TextNormalizer.normalize(raw).trimmed
+            let tag = TextNormalizer.normalize(raw).trimmingWhitespace()
             guard !tag.isEmpty, !tag.contains(where: { $0.isNewline || $0 == "," }), tag.count <= 100 else {
                 throw MarginaliaError.invalidInput(
                     "'\(raw)' is not a tag; a tag is one line of up to 100 characters, without commas")

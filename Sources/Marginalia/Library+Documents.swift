@@ -95,15 +95,15 @@ extension Library {
         id: String, title: String, draft: DocumentDraft, textHash: String?, in transaction: inout WriteTransaction
     ) throws {
         var identifiers: [JSONValue] = []
-        if let url = draft.url?.trimmed, !url.isEmpty { identifiers.append(.string("url:\(url)")) }
-        if let isbn = draft.isbn?.trimmed, !isbn.isEmpty { identifiers.append(.string("isbn:\(isbn)")) }
-        if let doi = draft.doi?.trimmed, !doi.isEmpty { identifiers.append(.string("doi:\(doi)")) }
+        if let url = draft.url?.trimmingWhitespace(), !url.isEmpty { identifiers.append(.string("url:\(url)")) }
+        if let isbn = draft.isbn?.trimmingWhitespace(), !isbn.isEmpty { identifiers.append(.string("isbn:\(isbn)")) }
+        if let doi = draft.doi?.trimmingWhitespace(), !doi.isEmpty { identifiers.append(.string("doi:\(doi)")) }
         try transaction.record(
             .document, id,
             .create(
                 registers: [
                     Field.title: .string(title),
-                    Field.authors: .array(draft.authors.map(\.trimmed).filter { !$0.isEmpty }.map(JSONValue.string)),
+                    Field.authors: .array(draft.authors.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }.map(JSONValue.string)),
                     Field.currentText: JSONValue(textHash),
                     Field.visibility: .string(draft.visibility.rawValue),
                     Field.deleted: false,

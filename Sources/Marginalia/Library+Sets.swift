@@ -153,7 +153,7 @@ extension Library {
     // MARK: Helpers
 
     static func validSetName(_ name: String) throws -> String {
-        let trimmed = TextNormalizer.normalize(name).trimmed
+        let trimmed = TextNormalizer.normalize(name).trimmingWhitespace()
         guard !trimmed.isEmpty, !trimmed.contains(where: \.isNewline), trimmed.count <= 100 else {
             throw MarginaliaError.invalidInput("'\(name)' is not a set name; a set name is one line of up to 100 characters")
         }
@@ -178,7 +178,7 @@ extension Library {
 
     /// A live set by exact name, else by id or unique id prefix.
     static func annotationSet(_ reference: String, in db: Database) throws -> AnnotationSet {
-        let named = try liveSets(named: reference.trimmed, in: db)
+        let named = try liveSets(named: reference.trimmingWhitespace(), in: db)
         if named.count == 1 { return named[0] }
         if named.count > 1 {
             // Two libraries created the same name before they synced.

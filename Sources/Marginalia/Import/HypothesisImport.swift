@@ -49,7 +49,7 @@ public enum HypothesisImport {
             guard fields["tags"].map({ $0.isNull || $0.arrayValue != nil }) ?? true else {
                 throw checks.fail("field tags: expected an array of strings")
             }
-            let title = fields["document"]?["title"]?.arrayValue?.first?.stringValue?.trimmed
+            let title = fields["document"]?["title"]?.arrayValue?.first?.stringValue?.trimmingWhitespace()
             let readers = fields["permissions"]?["read"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let user = fields["user"]?.stringValue
             let annotation = ImportedAnnotation(

@@ -165,7 +165,7 @@ private struct ImportWriter {
         if let found {
             destination = Destination(id: found.id, title: found.title, textHash: found.currentText, deleted: found.deleted)
         } else {
-            let title = source.title.trimmed.isEmpty ? "Imported document" : source.title.trimmed
+            let title = source.title.trimmingWhitespace().isEmpty ? "Imported document" : source.title.trimmingWhitespace()
             try Library.recordDocument(
                 id: derivedID, title: title,
                 draft: Self.draft(source, visibility: visibility ?? .shared), textHash: nil, in: &transaction)
@@ -213,7 +213,7 @@ private struct ImportWriter {
 
     func uniqueDocument(titled title: String, authors: [String]) throws -> Document? {
         let found = try Document.fetchAll(
-            db, sql: "SELECT * FROM documents WHERE title = ? COLLATE NOCASE AND NOT deleted", arguments: [title.trimmed]
+            db, sql: "SELECT * FROM documents WHERE title = ? COLLATE NOCASE AND NOT deleted", arguments: [title.trimmingWhitespace()]
         ).filter { authors.isEmpty || $0.authors == authors }
         return found.count == 1 ? found[0] : nil
     }

@@ -20,9 +20,6 @@ extension String {
         return trimmed.startIndex == startIndex && trimmed.endIndex == endIndex ? self : String(trimmed)
     }
 
-    /// Without the whitespace and newlines around it, as Foundation trims them.
-    var trimmed: String { trimmingWhitespace() }
-
     /// The text with every `scalar` replaced by `replacement`. Scalars, not
     /// characters, are compared: a quote followed by a combining mark is
     /// still a quote, which CSV and FTS5 need doubled (Foundation's
