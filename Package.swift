@@ -35,7 +35,15 @@ let package = Package(
             dependencies: [
                 "Marginalia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // Every command is a new process, and the argument parser's generic
+            // property wrappers are its largest start-up cost. With this flag
+            // their metadata comes from accessors that carry the conformances,
+            // instead of a mangled name that the runtime demangles and checks
+            // against every conformance record of the binary: 1.6 ms less CPU
+            // per `annotate` (BENCHMARKS.md, "Start-up"). Set on the
+            // executable only, so the library stays usable as a dependency.
+            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
         ),
         .executableTarget(name: "MigrationEmbedder"),
         .executableTarget(
