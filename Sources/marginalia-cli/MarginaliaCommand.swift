@@ -80,8 +80,16 @@ struct LibraryOptions: ParsableArguments {
         if let path = Environment.value("MARGINALIA_LIBRARY") { return path }
         // $HOME first: Foundation's home directory comes from the password database.
         let home = Environment.value("HOME") ?? NSHomeDirectory()
-        let dataHome = Environment.value("XDG_DATA_HOME") ?? (home as NSString).appendingPathComponent(".local/share")
-        return (dataHome as NSString).appendingPathComponent("marginalia/library.sqlite")
+        let dataHome = Environment.value("XDG_DATA_HOME") ?? Self.joining(home, ".local/share")
+        return Self.joining(dataHome, "marginalia/library.sqlite")
+    }
+
+    /// `name` inside `folder`, joined by one slash whatever slashes end
+    /// `folder`: what NSString's `appendingPathComponent` gives here, without
+    /// bridging to NSString on the way of every command.
+    static func joining(_ folder: String, _ name: String) -> String {
+        guard let last = folder.lastIndex(where: { $0 != "/" }) else { return folder.isEmpty ? name : "/" + name }
+        return String(folder[...last]) + "/" + name
     }
 
     /// Opens the library for reading: it must exist.
@@ -91,7 +99,7 @@ struct LibraryOptions: ParsableArguments {
 
     /// The name a new library gives its reader when none is given: $USER, else "reader".
     static var defaultReaderName: String {
-        Environment.value("USER").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } ?? "reader"
+        Environment.value("USER").flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 } ?? "reader"
     }
 
     /// Runs a write on the library, creating it first (for the reader named

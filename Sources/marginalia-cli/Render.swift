@@ -23,7 +23,7 @@ struct Render {
 
     /// One search hit: short id, kind, and the snippet of the field that matched.
     static func searchHitLine(_ hit: SearchHit) -> String {
-        "\(Terminal.style(shortID(hit.id), .accent))  \(hit.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  "
+        "\(Terminal.style(shortID(hit.id), .accent))  \(column(hit.kind.rawValue, width: 10))  "
             + "\(hit.field): \(oneLine(hit.snippet, limit: 200))"
     }
 
@@ -53,13 +53,20 @@ struct Render {
     /// A count with its noun, plural unless the count is one: "1 note", "3 notes".
     static func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
+    /// `text` padded with spaces, or cut, to `width` characters: one column
+    /// of aligned output.
+    static func column(_ text: String, width: Int) -> String {
+        let count = text.count
+        return count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - count)
+    }
+
     static func oneLine(_ text: String, limit: Int = 60) -> String {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
         return flat.count <= limit ? flat : String(flat.prefix(limit - 1)) + "…"
     }
 
     static func date(_ hlc: HLCTimestamp) -> String {
-        String(hlc.description.prefix(16)).replacingOccurrences(of: "T", with: " ")
+        String(hlc.description.prefix(16).map { $0 == "T" ? " " : $0 })
     }
 
     func author(_ id: String) -> String { readers[id] ?? Self.shortID(id) }
@@ -94,7 +101,7 @@ struct Render {
     func details(_ item: Item) -> [String] {
         var lines: [String] = []
         func field(_ name: String, _ value: String?) {
-            if let value, !value.isEmpty { lines.append(Terminal.style(name.padding(toLength: 11, withPad: " ", startingAt: 0), .dim) + value) }
+            if let value, !value.isEmpty { lines.append(Terminal.style(Self.column(name, width: 11), .dim) + value) }
         }
         switch item {
         case .annotation(let a):

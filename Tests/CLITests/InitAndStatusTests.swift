@@ -54,6 +54,13 @@ struct InitAndStatusTests {
         #expect(string(status, "reader", "name") == "grace")
     }
 
+    @Test("a blank $USER names the reader \"reader\"", arguments: [" ", "\t", " \n "])
+    func initNameFromBlankUser(user: String) throws {
+        let cli = try CLI()
+        try cli.create(["init"], env: ["USER": user])
+        #expect(string(try cli.jsonObject(["status", "--json"]), "reader", "name") == "reader")
+    }
+
     @Test("two libraries get different reader and replica ids")
     func distinctIdentities() throws {
         let cli = try CLI()
@@ -111,9 +118,11 @@ struct InitAndStatusTests {
             atPath: cli.dataHome.appendingPathComponent("marginalia").path, withIntermediateDirectories: true)
         try cli.initLibrary()
         try cli.create(["init", "--name", "Xdg", "--library", xdg])
-        let result = cli.run(["status", "--json"], env: ["MARGINALIA_LIBRARY": ""])
-        #expect(result.succeeded, "\(result)")
-        #expect(result.stdout.contains("\"Xdg\""), "status should read \(xdg):\n\(result)")
+        for dataHome in [cli.dataHome.path, cli.dataHome.path + "/"] {
+            let result = cli.run(["status", "--json"], env: ["MARGINALIA_LIBRARY": "", "XDG_DATA_HOME": dataHome])
+            #expect(result.succeeded, "\(result)")
+            #expect(result.stdout.contains("\"Xdg\""), "status should read \(xdg) ($XDG_DATA_HOME is \(dataHome)):\n\(result)")
+        }
     }
 
     @Test("without $MARGINALIA_LIBRARY and $XDG_DATA_HOME the library is $HOME/.local/share/marginalia/library.sqlite")
@@ -123,9 +132,11 @@ struct InitAndStatusTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let homeDefault = folder.appendingPathComponent("library.sqlite").path
         try cli.create(["init", "--name", "Homebody", "--library", homeDefault])
-        let result = cli.run(["status", "--json"], env: ["MARGINALIA_LIBRARY": "", "XDG_DATA_HOME": ""])
-        #expect(result.succeeded, "status should read \(homeDefault) ($HOME is \(cli.home.path)):\n\(result)")
-        #expect(result.stdout.contains("\"Homebody\""), "\(result)")
+        for home in [cli.home.path, cli.home.path + "/", cli.home.path + "//"] {
+            let result = cli.run(["status", "--json"], env: ["MARGINALIA_LIBRARY": "", "XDG_DATA_HOME": "", "HOME": home])
+            #expect(result.succeeded, "status should read \(homeDefault) ($HOME is \(home)):\n\(result)")
+            #expect(result.stdout.contains("\"Homebody\""), "\(result)")
+        }
     }
 
     @Test("a reading command on a missing library fails cleanly and creates nothing")

@@ -195,7 +195,7 @@ extension MarginaliaCommand.Doc {
                     + "\(report.count(.exact)) exactly, \(report.count(.fuzzy)) approximately, \(report.count(.orphan)) not at all (orphans)")
             for result in report.results where result.anchor.status != .exact {
                 let quote = Render.oneLine(result.annotation.quoteExact ?? "", limit: 60)
-                Terminal.print("  \(Terminal.style(Render.shortID(result.annotation.id), .accent))  \(result.anchor.status.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \"\(quote)\"")
+                Terminal.print("  \(Terminal.style(Render.shortID(result.annotation.id), .accent))  \(Render.column(result.anchor.status.rawValue, width: 6))  \"\(quote)\"")
             }
             if report.dryRun {
                 Terminal.info("dry run: nothing was changed")
