@@ -207,10 +207,21 @@ extension Library {
     }
 
     /// The code points of a stored text version.
+    ///
+    /// Decoded from the column's bytes where SQLite keeps them, without a
+    /// `String` in between: a long book is read once, not three times. Bytes
+    /// that are not UTF-8 (which `doc add` never stores) are repaired with
+    /// U+FFFD, as reading them as a `String` would.
     static func codePointText(_ hash: String, in db: Database) throws -> CodePointText {
-        guard let content = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = ?", arguments: [hash]) else {
-            throw MarginaliaError.corrupt("the text \(hash.prefix(12)) is missing")
-        }
-        return CodePointText(content)
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT content FROM texts WHERE hash = ?"), arguments: [hash])
+        guard let row = try rows.next(),
+            let text = try row.withUnsafeData(atIndex: 0, { content -> CodePointText? in
+                content?.withUnsafeBytes { raw in
+                    let bytes = raw.assumingMemoryBound(to: UInt8.self)
+                    return CodePointText(utf8: bytes) ?? CodePointText(String(decoding: bytes, as: UTF8.self))
+                }
+            })
+        else { throw MarginaliaError.corrupt("the text \(hash.prefix(12)) is missing") }
+        return text
     }
 }

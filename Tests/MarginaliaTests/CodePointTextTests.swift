@@ -71,6 +71,43 @@ struct CodePointTextTests {
         }
     }
 
+    @Test("UTF-8 bytes decode as String decodes them, and what String would repair is refused")
+    func decodingBytes() {
+        func decoded(_ bytes: [UInt8]) -> [UInt32]? {
+            bytes.withUnsafeBufferPointer { CodePointText(utf8: $0)?.scalars }
+        }
+        /// What the standard library says of the same bytes: nil when it repairs them.
+        func expected(_ bytes: [UInt8]) -> [UInt32]? {
+            String(validating: bytes, as: UTF8.self).map { $0.unicodeScalars.map(\.value) }
+        }
+        let malformed: [[UInt8]] = [
+            [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xC2], [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF], [0xED, 0xA0, 0x80],
+            [0xED, 0xBF, 0xBF], [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xFF],
+            [0xE2, 0x82], [0xF0, 0x9F, 0x91], [0x61, 0xC3, 0x28], [0xE2, 0x28, 0xA1],
+        ]
+        for bytes in malformed {
+            #expect(decoded(bytes) == nil, "\(bytes)")
+            #expect(expected(bytes) == nil, "\(bytes)")
+        }
+        #expect(decoded([]) == [])
+        #expect(decoded([0x00, 0x41]) == [0, 0x41])
+        var random = SystemRandomNumberGenerator()
+        let text = Array(String((0..<3000).map { _ in
+            Character(Unicode.Scalar([UInt32.random(in: 0..<0x80, using: &random), .random(in: 0x80..<0x800, using: &random),
+                                      .random(in: 0xE000..<0x10000, using: &random), .random(in: 0x10000...0x10FFFF, using: &random)]
+                .randomElement(using: &random)!)!)
+        }).utf8)
+        #expect(decoded(text) == expected(text))
+        // Cut anywhere, changed anywhere: the two always agree.
+        for _ in 0..<3000 {
+            var bytes = Array(text[0..<Int.random(in: 0..<60, using: &random)])
+            if !bytes.isEmpty, Bool.random(using: &random) {
+                bytes[Int.random(in: 0..<bytes.count, using: &random)] = .random(in: 0...255, using: &random)
+            }
+            #expect(decoded(bytes) == expected(bytes), "\(bytes)")
+        }
+    }
+
     @Test("equal texts are equal values")
     func equality() {
         #expect(CodePointText("abc") == CodePointText("abc"))

@@ -18,6 +18,21 @@ struct LibraryTests {
         #expect(first.title == "one")
     }
 
+    @Test("a stored text is read into code points from its bytes; bytes that are not UTF-8 read as String reads them")
+    func storedTextsDecodeFromTheirBytes() throws {
+        let test = try TestLibrary()
+        let id = try test.addText(sampleText)
+        let hash = try #require(try test.library.document(id).currentText)
+        #expect(try test.library.read { try Library.codePointText(hash, in: $0) } == CodePointText(sampleText))
+        // Nothing writes such bytes; a damaged file or a hostile peer might.
+        try test.library.database.write { db in
+            try db.execute(sql: "INSERT INTO texts (hash, length, content) VALUES ('broken', 4, CAST(x'61FF62E282' AS TEXT))")
+            let repaired = try String.fetchOne(db, sql: "SELECT content FROM texts WHERE hash = 'broken'")!
+            #expect(try Library.codePointText("broken", in: db) == CodePointText(repaired))
+            #expect(try Library.codePointText("broken", in: db).scalars == [0x61, 0xFFFD, 0x62, 0xFFFD])
+        }
+    }
+
     @Test func markdownTitlesComeFromTheFirstHeading() throws {
         let test = try TestLibrary()
         let doc = try test.library.addDocument(fileAt: test.folder.write("x.md", "Intro\n\n# The Real Title\n\nBody."))

@@ -21,42 +21,68 @@ public struct CodePointText: Sendable, Hashable {
 
     /// Makes the code-point view of `text`.
     ///
-    /// The scalars are decoded straight from the string's UTF-8, which Swift
-    /// keeps valid: a book of 4 MB takes milliseconds, where iterating its
-    /// `unicodeScalars` took over 20.
+    /// The scalars are decoded straight from the string's UTF-8: a book of
+    /// 4 MB takes milliseconds, where iterating its `unicodeScalars` took over 20.
     public init(_ text: String) {
         var text = text
-        scalars = text.withUTF8(Self.scalars(ofValidUTF8:))
+        // A String's UTF-8 is always valid.
+        scalars = text.withUTF8(Self.scalars(ofUTF8:)).unsafelyUnwrapped
     }
 
-    private static func scalars(ofValidUTF8 bytes: UnsafeBufferPointer<UInt8>) -> [UInt32] {
+    /// Makes the code-point view of UTF-8 bytes, or nil when they are not
+    /// valid UTF-8.
+    ///
+    /// For text read from the library, this skips making a `String` first: one
+    /// pass over the bytes checks and decodes them.
+    ///
+    /// ```swift
+    /// CodePointText(utf8: [0x63, 0xC3, 0xA9])?.count   // 2: c é
+    /// CodePointText(utf8: [0xC3])                      // nil: a sequence cut short
+    /// ```
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let scalars = Self.scalars(ofUTF8: bytes) else { return nil }
+        self.scalars = scalars
+    }
+
+    /// The scalars of UTF-8 bytes, or nil at the first byte that is not part
+    /// of a well-formed sequence (Unicode table 3-7: no overlong forms, no
+    /// surrogates, nothing past U+10FFFF).
+    private static func scalars(ofUTF8 bytes: UnsafeBufferPointer<UInt8>) -> [UInt32]? {
+        var valid = true
         // A byte count is an upper bound on the scalar count.
-        [UInt32](unsafeUninitializedCapacity: bytes.count) { scalars, written in
+        let scalars = [UInt32](unsafeUninitializedCapacity: bytes.count) { scalars, written in
             written = 0
             var read = 0
             while read < bytes.count {
-                let lead = UInt32(bytes[read])
-                let scalar: UInt32
-                switch lead {
-                case ..<0x80:
-                    scalar = lead
+                let lead = bytes[read]
+                if lead < 0x80 {
+                    scalars[written] = UInt32(lead)
+                    written += 1
                     read += 1
-                case ..<0xE0:
-                    scalar = (lead & 0x1F) << 6 | UInt32(bytes[read + 1] & 0x3F)
-                    read += 2
-                case ..<0xF0:
-                    scalar = (lead & 0x0F) << 12 | UInt32(bytes[read + 1] & 0x3F) << 6 | UInt32(bytes[read + 2] & 0x3F)
-                    read += 3
-                default:
-                    scalar =
-                        (lead & 0x07) << 18 | UInt32(bytes[read + 1] & 0x3F) << 12 | UInt32(bytes[read + 2] & 0x3F) << 6
-                        | UInt32(bytes[read + 3] & 0x3F)
-                    read += 4
+                    continue
                 }
+                let length: Int
+                let smallest: UInt32
+                var scalar: UInt32
+                switch lead {
+                case 0xC2...0xDF: (length, smallest, scalar) = (2, 0x80, UInt32(lead & 0x1F))
+                case 0xE0...0xEF: (length, smallest, scalar) = (3, 0x800, UInt32(lead & 0x0F))
+                case 0xF0...0xF4: (length, smallest, scalar) = (4, 0x10000, UInt32(lead & 0x07))
+                default: valid = false; return
+                }
+                guard read + length <= bytes.count else { valid = false; return }
+                for offset in 1..<length {
+                    let next = bytes[read + offset]
+                    guard next & 0xC0 == 0x80 else { valid = false; return }
+                    scalar = scalar << 6 | UInt32(next & 0x3F)
+                }
+                guard scalar >= smallest, scalar <= 0x10FFFF, scalar & 0xFFFF_F800 != 0xD800 else { valid = false; return }
                 scalars[written] = scalar
                 written += 1
+                read += length
             }
         }
+        return valid ? scalars : nil
     }
 
     /// The number of code points.
