@@ -27,7 +27,7 @@ public struct GitCarrier: Sendable {
         if FileManager.default.fileExists(atPath: path + "/.git") { return }
         do {
             try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: LibraryDatabase.folder(of: path), withIntermediateDirectories: true)
         } catch {
             throw .unwritableFile(path: path, reason: (error as NSError).localizedDescription)
         }
