@@ -18,3 +18,14 @@ populate_library() {
     mkdir -p "$cache" && cp "$file" "$cached.partial" && mv "$cached.partial" "$cached"
   fi
 }
+
+# baseline_insert FILE
+# Prints the SQL of the `annotate` baselines (Tools/bench-annotate,
+# Tools/bench-floor): one annotation row like the one `annotate --at` keeps,
+# on doc-0, by FILE's reader.
+baseline_insert() {
+  local file=$1 reader clock
+  reader=$(sqlite3 "$file" "SELECT reader_id FROM local_replica")
+  clock=$(sqlite3 "$file" "SELECT clock + 1 FROM local_replica")
+  echo "INSERT INTO annotations (id, document_id, text_hash, quote_exact, quote_prefix, quote_suffix, position_start, position_end, body, body_heads, motivation, visibility, created_by, created_hlc, updated_hlc, deleted) SELECT lower(hex(randomblob(16))), 'doc-0', current_text, 'a quote of sixty code points, more or less, as annotate keeps', 'thirty-two code points of prefix', 'thirty-two code points of suffix', 100, 160, 'bench', 1, 'commenting', 'shared', '$reader', $clock, $clock, 0 FROM documents WHERE id = 'doc-0'"
+}
